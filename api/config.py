@@ -1,0 +1,49 @@
+"""Configuration defaults, overridden by NEWSDESK_* environment variables, then by a dict."""
+
+import json
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+DEFAULTS = {
+    "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'newsdesk.sqlite3'}",
+    "DATABASE_ECHO": False,
+    "SITE_URL": "http://127.0.0.1:5000",
+    "DEFAULT_PER_PAGE": 20,
+    "MAX_PER_PAGE": 100,
+    "SEEDS_DIR": str(Path(__file__).resolve().parent.parent / "seeds"),
+    # flask-smorest / OpenAPI
+    "API_TITLE": "Newsdesk",
+    "API_VERSION": "1.0.0",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "JSON_SORT_KEYS": False,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+ENV_PREFIX = "NEWSDESK_"
+
+
+def _coerce(raw: str, default):
+    """Read an environment string as the type of its default."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, (dict, list)):
+        return json.loads(raw)
+    return raw
+
+
+def load_config(overrides: dict | None = None, environ=os.environ) -> dict:
+    """Defaults, then NEWSDESK_* environment variables, then explicit overrides."""
+    config = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = environ.get(ENV_PREFIX + key)
+        if raw is not None:
+            config[key] = _coerce(raw, default)
+    if overrides:
+        config.update(overrides)
+    return config

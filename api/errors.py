@@ -1,0 +1,123 @@
+"""Every error as RFC 9457 problem+json, with the request id; domain errors mapped in one place."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from http import HTTPStatus
+
+from flask import Flask, Response, current_app, g, json, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from api.services.exceptions import DomainError, SlugTaken, UnknownReference
+
+PROBLEM_MIMETYPE = "application/problem+json"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+
+# Domain errors and the status each one answers
+DOMAIN_STATUSES: dict[type[DomainError], int] = {SlugTaken: 409, UnknownReference: 422}
+
+
+def request_id() -> str:
+    if "request_id" not in g:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return g.request_id
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: dict | None = None,
+    title: str | None = None,
+    type_: str = "about:blank",
+    headers: dict | None = None,
+) -> Response:
+    """The one way to build an error response."""
+    body = {
+        "type": type_,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or HTTPStatus(status).description,
+        "instance": request.path,
+        "request_id": request_id(),
+    }
+    if errors:
+        body["errors"] = errors
+    response = current_app.response_class(
+        json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE
+    )
+    for name, value in (headers or {}).items():
+        if name.lower() not in {"content-type", "content-length"}:
+            response.headers[name] = value
+    return response
+
+
+def _flatten(messages: dict) -> dict[str, list[str]]:
+    """webargs nests messages by location ({"query": {"page": [...]}}); flatten to field names."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            flat.setdefault(prefix or "_schema", []).extend(value)
+        elif isinstance(value, list):
+            for index, sub in enumerate(value):
+                walk(f"{prefix}.{index}", sub)
+        else:
+            flat.setdefault(prefix or "_schema", []).append(str(value))
+
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            walk("", fields)
+        else:
+            walk(location, fields)
+    return flat
+
+
+def _validation_detail(status: int, errors: dict[str, list[str]]) -> str:
+    names = ", ".join(sorted(errors))
+    if status == 400:
+        return f"Invalid query parameter{'s' if len(errors) > 1 else ''}: {names}."
+    return f"Invalid field{'s' if len(errors) > 1 else ''} in the request body: {names}."
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    headers = dict(error.get_headers()) if status != 500 else {}
+    data = getattr(error, "data", None) or {}
+    if isinstance(error, InternalServerError) or status >= 500:
+        original = getattr(error, "original_exception", None)
+        if original is not None:
+            current_app.logger.error("request %s failed: %r", request_id(), original)
+        return problem(
+            status,
+            "The server failed to answer; the request id identifies it in the logs."
+            if status == 500
+            else None,
+            headers=headers,
+        )
+    messages = data.get("messages") or data.get("errors")
+    if messages:
+        errors = _flatten(messages)
+        return problem(status, _validation_detail(status, errors), errors=errors, headers=headers)
+    detail = data.get("message") or error.description
+    return problem(status, detail, headers=headers)
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    status = DOMAIN_STATUSES.get(type(error), 422)
+    errors = {error.field: [error.message]} if error.field else None
+    return problem(status, error.message, errors=errors)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+
+    @app.after_request
+    def _add_request_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = request_id()
+        return response

@@ -1,0 +1,109 @@
+"""The one place that bends flask-smorest to Newsdesk: problem+json, strict arguments, pages."""
+
+from __future__ import annotations
+
+import http
+
+import flask_smorest
+import marshmallow as ma
+from flask import request, url_for
+from flask_smorest.utils import prepare_response
+from webargs.flaskparser import FlaskParser
+
+from api import errors
+from api.services.pagination import Page
+from schemas.common import PROBLEM_EXAMPLE, ProblemSchema
+
+
+class StrictParser(FlaskParser):
+    """Unknown query parameters are errors, and a bad query is a 400 (a bad body stays 422)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+    def query(self, schema):
+        """Query-string arguments: documented as parameters, rejected with a 400 when bad."""
+        return self.arguments(schema, location="query", error_status_code=400)
+
+    def errors(self, *statuses: int):
+        """Document the problem+json error responses an operation can answer."""
+
+        def decorator(func):
+            for status in statuses:
+                func = self.alt_response(status, response=http.HTTPStatus(status).name)(func)
+            return func
+
+        return decorator
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return errors.handle_http_exception(error)
+
+    def _register_responses(self):
+        """Every error response component is problem+json (flask-smorest says application/json)."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                response["example"] = {
+                    **PROBLEM_EXAMPLE,
+                    "status": int(status),
+                    "title": status.phrase,
+                    "detail": status.description,
+                }
+                if status != 400:
+                    response["example"].pop("errors")
+                else:
+                    response["example"]["detail"] = PROBLEM_EXAMPLE["detail"]
+            prepare_response(response, self.spec, errors.PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error, as problem+json.", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, errors.PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def page_links(page: Page) -> dict[str, str | None]:
+    """self/first/prev/next/last URLs of a page, keeping the request's other parameters."""
+
+    def link(number: int) -> str:
+        args = request.args.to_dict(flat=False)
+        args["page"] = [str(number)]
+        return url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
+
+    return {
+        "self": link(page.page),
+        "first": link(1),
+        "prev": link(min(page.page - 1, page.pages)) if page.page > 1 else None,
+        "next": link(page.page + 1) if page.page < page.pages else None,
+        "last": link(page.pages),
+    }
+
+
+def page_response(page: Page) -> tuple[dict, int, dict]:
+    """The collection envelope, with the same links in an RFC 8288 Link header."""
+    links = page_links(page)
+    header = ", ".join(
+        f'<{url}>; rel="{rel}"' for rel, url in links.items() if url and rel != "self"
+    )
+    body = {
+        "data": page.items,
+        "meta": {
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+            "pages": page.pages,
+        },
+        "links": links,
+    }
+    return body, 200, {"Link": header} if header else {}
+
+
+def one(obj) -> dict:
+    """The single-object envelope."""
+    return {"data": obj}

@@ -1,0 +1,1 @@
+"""Domain code: queries that return select() and operations that flush but never commit."""

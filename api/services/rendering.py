@@ -1,0 +1,119 @@
+"""Article bodies: Markdown to sanitized HTML, and the values derived from a body at save time."""
+
+import math
+import re
+from dataclasses import dataclass
+from html import unescape
+
+import nh3
+from markdown_it import MarkdownIt
+
+WORDS_PER_MINUTE = 230
+EXCERPT_LENGTH = 300
+
+# CommonMark, tables and strikethrough; raw HTML is allowed in the source and then sanitized.
+_markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+_ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "hreflang"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+_WORD = re.compile(r"\w+(?:[’'-]\w+)*")
+_BLOCK_BREAK = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre|tr|figcaption)>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    html: str
+    text: str
+    word_count: int
+    reading_time: int
+
+
+def sanitize_html(html: str) -> str:
+    """No script, style, event handler or javascript:/data: URL survives; links get a safe rel."""
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of sanitized HTML, one line per block."""
+    return unescape(_TAG.sub("", _BLOCK_BREAK.sub("\n", html))).strip()
+
+
+def render_markdown(source: str) -> RenderedBody:
+    html = sanitize_html(_markdown.render(source))
+    text = html_to_text(html)
+    words = len(_WORD.findall(text))
+    return RenderedBody(
+        html=html,
+        text=text,
+        word_count=words,
+        reading_time=math.ceil(words / WORDS_PER_MINUTE) if words else 0,
+    )
+
+
+def make_excerpt(html: str, limit: int = EXCERPT_LENGTH) -> str:
+    """The first paragraph's text, cut at a word boundary with an ellipsis when too long."""
+    match = re.search(r"<p>(.*?)</p>", html, re.DOTALL)
+    text = unescape(_TAG.sub("", match.group(1))).strip() if match else ""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return f"{cut}…"

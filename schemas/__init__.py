@@ -1,0 +1,1 @@
+"""Marshmallow schemas: the public contract of every resource, one module per resource."""

@@ -1,0 +1,44 @@
+"""Tag schemas: what a tag looks like, how one is created, and how tags are listed."""
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import PageLinksSchema, PageMetaSchema, PaginationArgsSchema
+from schemas.fields import Slug, SortField, UTCDateTime
+
+TAG_SORT_KEYS = ("name", "slug", "article_count", "created_at")
+
+
+class TagSchema(Schema):
+    id = fields.UUID(metadata={"description": "Stable identifier."})
+    slug = fields.String(metadata={"example": "intelligence-artificielle"})
+    name = fields.String(metadata={"example": "intelligence artificielle"})
+    description = fields.String(allow_none=True)
+    article_count = fields.Integer(
+        metadata={"description": "Published articles carrying this tag.", "example": 1}
+    )
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+
+
+class TagCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    slug = Slug(metadata={"description": "Generated from the name when absent."})
+    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+
+
+class TagQueryArgsSchema(PaginationArgsSchema):
+    sort = SortField(
+        TAG_SORT_KEYS,
+        load_default=[("name", False)],
+        metadata={"description": "Comma-separated keys, `-` for descending. Default `name`."},
+    )
+
+
+class TagEnvelopeSchema(Schema):
+    data = fields.Nested(TagSchema)
+
+
+class TagListSchema(Schema):
+    data = fields.List(fields.Nested(TagSchema))
+    meta = fields.Nested(PageMetaSchema)
+    links = fields.Nested(PageLinksSchema)
