@@ -20,6 +20,8 @@ class Tag(TimestampMixin, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # The name folded for ordering: accents and case ignored, so "Économie" sorts before "Zoé"
+    sort_name: Mapped[str] = mapped_column(String(120), index=True)
     description: Mapped[str | None] = mapped_column(Text)
     # Published articles tagged, filled by the queries that ask for it (api/services/queries.py)
     article_count: Mapped[int | None] = query_expression()

@@ -16,6 +16,8 @@ class Author(TimestampMixin, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name folded for ordering: accents and case ignored, so "Élise" sorts before "Zoé"
+    sort_name: Mapped[str] = mapped_column(String(200), index=True)
     bio: Mapped[str | None] = mapped_column(Text)
     avatar_url: Mapped[str | None] = mapped_column(String(2048))
     website: Mapped[str | None] = mapped_column(String(2048))

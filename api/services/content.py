@@ -11,7 +11,7 @@ from api.db import utcnow
 from api.models import Article, ArticleAuthor, ArticleTag, Author, Tag
 from api.services.exceptions import SlugTaken, UnknownReference
 from api.services.rendering import make_excerpt, render_markdown
-from api.services.slugs import make_slug, unique_slug
+from api.services.slugs import make_slug, sort_key, unique_slug
 
 _ARTICLE_FIELDS = ("title", "subtitle", "body", "language")
 _FEATURE_IMAGE_FIELDS = ("url", "alt", "caption", "credit")
@@ -41,6 +41,7 @@ def _resolve(session: Session, model, slugs: list[str], field: str) -> list:
 
 def save_tag(session: Session, tag: Tag, data: dict) -> Tag:
     tag.name = data["name"]
+    tag.sort_name = sort_key(data["name"])
     tag.description = data.get("description")
     _claim_slug(session, Tag, tag, data, data["name"])
     session.add(tag)
@@ -50,6 +51,7 @@ def save_tag(session: Session, tag: Tag, data: dict) -> Tag:
 
 def save_author(session: Session, author: Author, data: dict) -> Author:
     author.name = data["name"]
+    author.sort_name = sort_key(data["name"])
     for field in ("bio", "avatar_url", "website"):
         setattr(author, field, data.get(field))
     author.social_links = {k: v for k, v in data.get("social_links", {}).items() if v}

@@ -92,7 +92,7 @@ def _author_article_count():
 def _tags(sort: list[tuple[str, bool]] | None = None) -> Select:
     count = _tag_article_count()
     columns = {
-        "name": Tag.name,
+        "name": Tag.sort_name,
         "slug": Tag.slug,
         "created_at": Tag.created_at,
         "article_count": count,
@@ -116,7 +116,7 @@ def tag_by_slug(slug: str) -> Select:
 def _authors(sort: list[tuple[str, bool]] | None = None) -> Select:
     count = _author_article_count()
     columns = {
-        "name": Author.name,
+        "name": Author.sort_name,
         "slug": Author.slug,
         "created_at": Author.created_at,
         "article_count": count,

@@ -82,7 +82,7 @@ class RenderedBody:
 
 def sanitize_html(html: str) -> str:
     """No script, style, event handler or javascript:/data: URL survives; links get a safe rel."""
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
@@ -90,6 +90,8 @@ def sanitize_html(html: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    # The serializer writes U+00A0 as `&nbsp;`; keep the character as the writer typed it.
+    return cleaned.replace("&nbsp;", "\u00a0")
 
 
 def html_to_text(html: str) -> str:

@@ -1,4 +1,4 @@
-"""The slug rule: ASCII, lowercase, hyphenated, unique with a numeric suffix."""
+"""The slug rule (ASCII, lowercase, hyphenated, unique with a numeric suffix) and name folding."""
 
 from slugify import slugify
 from sqlalchemy import select
@@ -14,6 +14,11 @@ def make_slug(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug.strip("-") or "untitled"
+
+
+def sort_key(text: str) -> str:
+    """`Élise Durand` → `elise durand`: what names are ordered by."""
+    return slugify(text, separator=" ", lowercase=True) or text.lower()
 
 
 def unique_slug(session: Session, model, base: str, exclude_id=None) -> str:

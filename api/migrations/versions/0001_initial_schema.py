@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("slug", sa.String(length=120), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("sort_name", sa.String(length=200), nullable=False),
         sa.Column("bio", sa.Text(), nullable=True),
         sa.Column("avatar_url", sa.String(length=2048), nullable=True),
         sa.Column("website", sa.String(length=2048), nullable=True),
@@ -70,17 +71,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_authors")),
         sa.UniqueConstraint("slug", name=op.f("uq_authors_slug")),
     )
+    with op.batch_alter_table("authors", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_authors_sort_name"), ["sort_name"], unique=False)
+
     op.create_table(
         "tags",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("slug", sa.String(length=120), nullable=False),
         sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("sort_name", sa.String(length=120), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
         sa.UniqueConstraint("slug", name=op.f("uq_tags_slug")),
     )
+    with op.batch_alter_table("tags", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tags_sort_name"), ["sort_name"], unique=False)
+
     op.create_table(
         "article_authors",
         sa.Column("article_id", sa.Uuid(), nullable=False),
@@ -135,7 +143,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_article_authors_author_id"))
 
     op.drop_table("article_authors")
+    with op.batch_alter_table("tags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tags_sort_name"))
+
     op.drop_table("tags")
+    with op.batch_alter_table("authors", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_authors_sort_name"))
+
     op.drop_table("authors")
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_index("ix_articles_status_published_at")
