@@ -6,6 +6,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from api.db import db
 from api.services.seeding import SeedError, database_is_empty, load_seeds
@@ -22,9 +23,7 @@ def alembic_config(app: Flask | None = None) -> Config:
     return config
 
 
-@click.group("db", help="Database migrations (Alembic).")
-def db_cli() -> None:
-    pass
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
 
 
 @db_cli.command("upgrade")
@@ -56,6 +55,7 @@ def revision(message: str, autogenerate: bool) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database holds articles.")
 def seed(if_empty: bool) -> None:
     """Load seeds/ into the database (upsert by slug: safe to run again)."""

@@ -5,12 +5,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 MAX_SLUG_LENGTH = 200
+# French elisions separate words: "L’IA" → "l-ia", not "lia"
+_ELISIONS = [["’", "-"], ["'", "-"]]
 
 
 def make_slug(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
     """`Séoul accueille…` → `seoul-accueille`; never empty."""
     # Cut by ourselves: slugify's word_boundary can drop a middle word.
-    slug = slugify(text)
+    slug = slugify(text, replacements=_ELISIONS)
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug.strip("-") or "untitled"
