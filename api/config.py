@@ -9,9 +9,6 @@ INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEFAULTS = {
     "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'newsdesk.sqlite3'}",
     "DATABASE_ECHO": False,
-    "SITE_URL": "http://127.0.0.1:5000",
-    "DEFAULT_PER_PAGE": 20,
-    "MAX_PER_PAGE": 100,
     "SEEDS_DIR": str(Path(__file__).resolve().parent.parent / "seeds"),
     # flask-smorest / OpenAPI
     "API_TITLE": "Newsdesk",

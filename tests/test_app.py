@@ -12,12 +12,12 @@ def test_environment_overrides_defaults():
     config = load_config(
         environ={
             "NEWSDESK_DATABASE_URL": "sqlite:///x.db",
-            "NEWSDESK_DEFAULT_PER_PAGE": "50",
+            "NEWSDESK_MAX_CONTENT_LENGTH": "2048",
             "NEWSDESK_DATABASE_ECHO": "true",
         }
     )
     assert config["DATABASE_URL"] == "sqlite:///x.db"
-    assert config["DEFAULT_PER_PAGE"] == 50
+    assert config["MAX_CONTENT_LENGTH"] == 2048
     assert config["DATABASE_ECHO"] is True
 
 
