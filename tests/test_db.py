@@ -1,0 +1,50 @@
+"""The database layer: aware UTC datetimes everywhere, foreign keys enforced on every backend."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from api.db import db
+from api.models import Article, ArticleTag
+
+
+def test_datetimes_come_back_aware_in_utc(session, make_article):
+    paris = timezone(timedelta(hours=2))
+    article = make_article(published_at=datetime(2024, 5, 21, 10, tzinfo=paris))
+    session.expire_all()
+    stored = session.scalar(select(Article.published_at).where(Article.id == article.id))
+    assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
+    assert stored == datetime(2024, 5, 21, 8, tzinfo=UTC)
+
+
+def test_naive_datetimes_are_refused(session, make_article):
+    article = make_article()
+    article.published_at = datetime(2024, 5, 21, 8)
+    with pytest.raises(StatementError, match="naive datetime"):
+        session.flush()
+    session.rollback()
+
+
+def test_foreign_keys_are_enforced(session, make_article, make_tag):
+    tag = make_tag()
+    article = make_article(tags=[tag.slug])
+    session.execute(text("DELETE FROM article_tags"))
+    session.add(ArticleTag(article_id=article.id, tag_id=article.id, position=0))
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+
+
+def test_deleting_an_article_removes_its_links(session, make_article, make_tag):
+    tag = make_tag()
+    article = make_article(tags=[tag.slug])
+    session.execute(Article.__table__.delete().where(Article.id == article.id))
+    assert session.scalar(select(ArticleTag).where(ArticleTag.tag_id == tag.id)) is None
+
+
+@pytest.mark.postgresql
+def test_postgresql_stores_timestamps_with_time_zone(app):
+    columns = {c["name"]: c for c in inspect(db.engine(app)).get_columns("articles")}
+    assert columns["published_at"]["type"].timezone is True
