@@ -9,10 +9,36 @@ import marshmallow as ma
 from flask import request, url_for
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
+from werkzeug.routing import BaseConverter, ValidationError
 
 from api import errors
 from api.services.pagination import Page
 from schemas.common import PROBLEM_EXAMPLE, ProblemSchema
+from schemas.fields import SLUG_MAX_LENGTH, SLUG_PATTERN
+
+
+class SlugConverter(BaseConverter):
+    """`<slug:slug>`: only a well-formed slug reaches a view, anything else is a plain 404.
+
+    A malformed one could match nothing anyway, and some would fail in the database
+    (PostgreSQL refuses a NUL byte in text).
+    """
+
+    regex = SLUG_PATTERN.removeprefix("^").removesuffix("$")
+
+    def to_python(self, value: str) -> str:
+        if len(value) > SLUG_MAX_LENGTH:
+            raise ValidationError()
+        return value
+
+
+def _slug_parameter_schema(_converter: SlugConverter) -> dict:
+    return {"type": "string", "pattern": SLUG_PATTERN, "minLength": 1, "maxLength": SLUG_MAX_LENGTH}
+
+
+def path_parameter(name: str, description: str, **doc) -> dict:
+    """A path parameter's documentation; its schema comes from the URL converter."""
+    return {"in": "path", "name": name, "description": description, **doc}
 
 
 class StrictParser(FlaskParser):
@@ -41,6 +67,11 @@ class Blueprint(flask_smorest.Blueprint):
 
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
+
+    def init_app(self, app, *, spec_kwargs=None):
+        app.url_map.converters["slug"] = SlugConverter
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        self.register_converter(SlugConverter, _slug_parameter_schema)
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)

@@ -67,3 +67,7 @@ class ResourceRefSchema(Schema):
     id = fields.UUID(metadata={"description": "Stable identifier."})
     slug = fields.String()
     name = fields.String()
+
+
+class NoQueryArgsSchema(Schema):
+    """Operations that take no query parameter still refuse unknown ones (a 400 naming them)."""

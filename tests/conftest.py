@@ -104,11 +104,12 @@ def app(fresh_database) -> Iterator[Flask]:
 
 
 @pytest.fixture(autouse=True)
-def _transaction(request, app: Flask) -> Iterator[None]:
+def _transaction(request) -> Iterator[None]:
     """Every test runs inside a transaction rolled back at its end, whatever it commits."""
     if "no_transaction" in request.keywords:
         yield
         return
+    app: Flask = request.getfixturevalue("app")
     connection = db.engine(app).connect()
     outer = connection.begin()
     db.bind(app, connection, join_transaction_mode="create_savepoint")

@@ -6,10 +6,11 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from api.db import db
-from api.extensions import Blueprint, one, page_response
+from api.extensions import Blueprint, one, page_response, path_parameter
 from api.services import queries
 from api.services.pagination import paginate
 from schemas.articles import ArticleEnvelopeSchema, ArticleListSchema, ArticleQueryArgsSchema
+from schemas.common import NoQueryArgsSchema
 
 blp = Blueprint(
     "articles",
@@ -35,11 +36,15 @@ class Articles(MethodView):
         return page_response(paginate(db.session, stmt, page, per_page))
 
 
-@blp.route("/<uuid:article_id>")
+@blp.route(
+    "/<uuid:article_id>",
+    parameters=[path_parameter("article_id", "The article's id (a UUID).")],
+)
 class ArticleById(MethodView):
+    @blp.query(NoQueryArgsSchema)
     @blp.response(200, ArticleEnvelopeSchema)
-    @blp.errors(404)
-    def get(self, article_id: uuid.UUID):
+    @blp.errors(400, 404)
+    def get(self, _args, article_id: uuid.UUID):
         """Get a published article by id
 
         The id is stable forever: partners de-duplicate syndicated items by it.
@@ -47,11 +52,21 @@ class ArticleById(MethodView):
         return one(_found(db.session.scalar(queries.public_article_by_id(article_id))))
 
 
-@blp.route("/slug/<string:slug>")
+@blp.route(
+    "/slug/<slug:slug>",
+    parameters=[
+        path_parameter(
+            "slug",
+            "The article's slug.",
+            example="seoul-accueille-la-seconde-edition-du-ai-safety-summit",
+        )
+    ],
+)
 class ArticleBySlug(MethodView):
+    @blp.query(NoQueryArgsSchema)
     @blp.response(200, ArticleEnvelopeSchema)
-    @blp.errors(404)
-    def get(self, slug: str):
+    @blp.errors(400, 404)
+    def get(self, _args, slug: str):
         """Get a published article by slug
 
         Slugs are ASCII and unique, e.g. `seoul-accueille-la-seconde-edition-du-ai-safety-summit`.

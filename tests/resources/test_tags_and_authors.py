@@ -51,8 +51,9 @@ def test_tag_count_only_counts_public_articles(client, make_tag, make_article):
     make_article(tags=[tag.slug])
     make_article(tags=[tag.slug])
     make_article(tags=[tag.slug], status="draft")
-    make_article(tags=[tag.slug], status="scheduled",
-                 published_at=datetime.now(UTC) + timedelta(days=1))
+    make_article(
+        tags=[tag.slug], status="scheduled", published_at=datetime.now(UTC) + timedelta(days=1)
+    )
     body = client.get(f"/v1/tags/{tag.id}").get_json()
     assert body["data"]["article_count"] == 2
 

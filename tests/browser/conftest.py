@@ -1,0 +1,90 @@
+"""Fixtures for real-browser tests: the app on a live server, and Debian's Chromium."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Request, sync_playwright
+from werkzeug.serving import make_server
+
+from api.db import db
+from api.services.seeding import load_seeds
+from tests.conftest import SEEDS_DIR, make_migrated_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+# No network here: Playwright must not download a browser, and Chromium must not phone home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def live_server(fresh_database) -> Iterator[str]:
+    """The app, migrated and seeded, served on a free port of 127.0.0.1; yields its base URL."""
+    app = make_migrated_app(fresh_database.url("browser"))
+    with app.app_context():
+        load_seeds(db.session, SEEDS_DIR)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        db.engine(app).dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class PageLog:
+    """What a page did besides rendering: its requests, console errors and uncaught errors."""
+
+    requests: list[Request] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def on_request(self, request: Request) -> None:
+        self.requests.append(request)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    return PageLog()
+
+
+@pytest.fixture
+def page(live_server, browser, page_log):
+    """A page of its own browser context, on the live server, logging into `page_log`."""
+    context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.on("request", page_log.on_request)
+    page = context.new_page()
+    page.on("console", page_log.on_console)
+    page.on("pageerror", lambda error: page_log.page_errors.append(str(error)))
+    yield page
+    context.close()

@@ -1,0 +1,167 @@
+"""The OpenAPI document: the committed snapshot is current, valid OpenAPI 3.1, and complete."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "openapi.yaml"
+SPEC = yaml.safe_load(SNAPSHOT.read_text(encoding="utf-8"))
+HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
+PROBLEM = "application/problem+json"
+SEED_TITLE = "Séoul accueille la seconde édition du AI Safety Summit"
+SEED_KICKER = "AI Seoul Safety Summit"
+
+OPERATIONS = [
+    pytest.param(method, path, id=f"{method.upper()} {path}")
+    for path, item in SPEC["paths"].items()
+    for method in HTTP_METHODS
+    if method in item
+]
+
+
+def resolve(node):
+    """Follow a local `$ref` (`#/components/...`) to what it names."""
+    while isinstance(node, dict) and "$ref" in node:
+        target = SPEC
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def operation(method: str, path: str) -> dict:
+    return SPEC["paths"][path][method]
+
+
+def parameters(method: str, path: str) -> list[dict]:
+    """Path-level and operation-level parameters together."""
+    item = SPEC["paths"][path]
+    return [resolve(p) for p in item.get("parameters", []) + item[method].get("parameters", [])]
+
+
+def responses(method: str, path: str) -> dict[str, dict]:
+    return {status: resolve(r) for status, r in operation(method, path)["responses"].items()}
+
+
+def examples_in(node, seen: frozenset[str] = frozenset()) -> list:
+    """Every `example`/`examples` value under a schema, following references once each."""
+    found: list = []
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if ref:
+            return [] if ref in seen else examples_in(resolve(node), seen | {ref})
+        for key, value in node.items():
+            if key == "example":
+                found.append(value)
+            elif key == "examples":
+                found.extend(value.values() if isinstance(value, dict) else value)
+            else:
+                found.extend(examples_in(value, seen))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(examples_in(value, seen))
+    return found
+
+
+# The snapshot
+
+
+def test_snapshot_is_what_the_code_generates(runner, tmp_path):
+    generated = tmp_path / "openapi.yaml"
+    result = runner.invoke(args=["openapi", "write", "--format=yaml", str(generated)])
+    assert result.exit_code == 0, result.output
+    expected = generated.read_text(encoding="utf-8")
+    committed = SNAPSHOT.read_text(encoding="utf-8")
+    if committed != expected:
+        diff = difflib.unified_diff(
+            committed.splitlines(keepends=True),
+            expected.splitlines(keepends=True),
+            "openapi.yaml (committed)",
+            "openapi.yaml (generated from the code)",
+        )
+        pytest.fail(
+            "openapi.yaml is out of date with the code: run `make openapi` and commit it.\n\n"
+            + "".join(diff),
+            pytrace=False,
+        )
+
+
+def test_served_spec_is_the_snapshot(client):
+    assert client.get("/openapi.json").get_json() == SPEC
+
+
+def test_spec_is_valid_openapi_3_1():
+    assert SPEC["openapi"].startswith("3.1.")
+    validate(SPEC, cls=OpenAPIV31SpecValidator)
+
+
+# Completeness, operation by operation
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_operation_has_a_summary_and_a_description(method, path):
+    doc = operation(method, path)
+    assert doc.get("summary", "").strip(), "no summary: the docstring's first line"
+    assert doc.get("description", "").strip(), "no description: the docstring's next paragraph"
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_operation_documents_each_parameter(method, path):
+    params = parameters(method, path)
+    documented_path_params = {p["name"] for p in params if p["in"] == "path"}
+    assert documented_path_params == set(re.findall(r"{(\w+)}", path))
+    for param in params:
+        assert param.get("description", "").strip(), f"{param['in']} parameter {param['name']!r}"
+        assert param.get("schema", {}).get("type"), f"{param['in']} parameter {param['name']!r}"
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_operation_documents_its_success_schema(method, path):
+    success = {s: r for s, r in responses(method, path).items() if s.startswith("2")}
+    assert success, "no 2xx response"
+    for status, response in success.items():
+        schema = response.get("content", {}).get("application/json", {}).get("schema")
+        assert schema, f"{status} has no application/json schema"
+        assert resolve(schema).get("properties"), f"{status} schema documents no properties"
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_operation_documents_its_errors_as_problems(method, path):
+    documented = responses(method, path)
+    required = {"default"}
+    if any(p["in"] == "path" for p in parameters(method, path)):
+        required.add("404")  # an unknown id or slug
+    if any(p["in"] == "query" for p in parameters(method, path)):
+        required.add("400")  # a bad or unknown query parameter
+    assert required <= documented.keys(), f"missing {sorted(required - documented.keys())}"
+    for status, response in documented.items():
+        if status == "default" or status[0] in "45":
+            assert list(response.get("content", {})) == [PROBLEM], status
+            assert response["content"][PROBLEM]["schema"] == {
+                "$ref": "#/components/schemas/Problem"
+            }, status
+
+
+ARTICLE_OPERATIONS = [p for p in OPERATIONS if "articles" in operation(*p.values).get("tags", [])]
+
+
+@pytest.mark.parametrize(("method", "path"), ARTICLE_OPERATIONS)
+def test_article_operation_examples_show_the_seed_article(method, path):
+    schema = responses(method, path)["200"]["content"]["application/json"]["schema"]
+    examples = examples_in(schema)
+    assert SEED_TITLE in examples
+    assert SEED_KICKER in examples
+
+
+def test_seed_article_is_in_the_spec_examples():
+    text = json.dumps(examples_in(SPEC), ensure_ascii=False)
+    assert SEED_TITLE in text
+    assert SEED_KICKER in text
+    assert "seoul-accueille-la-seconde-edition-du-ai-safety-summit" in text
