@@ -69,69 +69,49 @@ def public_article_by_slug(slug: str) -> Select:
     return _with_bylines(public_articles().where(Article.slug == slug))
 
 
-def _tag_article_count():
-    return (
-        select(func.count(ArticleTag.article_id))
-        .join(Article, Article.id == ArticleTag.article_id)
-        .where(ArticleTag.tag_id == Tag.id, article_is_public())
-        .correlate(Tag)
+# Each counted resource: the link table to articles, and the link's column naming the resource
+_LINKS = {Tag: (ArticleTag, ArticleTag.tag_id), Author: (ArticleAuthor, ArticleAuthor.author_id)}
+
+
+def _with_article_count(model, sort: list[tuple[str, bool]] | None = None) -> Select:
+    """Tags or authors, each with its count of public articles, in one statement."""
+    link, link_column = _LINKS[model]
+    count = (
+        select(func.count(link.article_id))
+        .join(Article, Article.id == link.article_id)
+        .where(link_column == model.id, article_is_public())
+        .correlate(model)
         .scalar_subquery()
     )
-
-
-def _author_article_count():
-    return (
-        select(func.count(ArticleAuthor.article_id))
-        .join(Article, Article.id == ArticleAuthor.article_id)
-        .where(ArticleAuthor.author_id == Author.id, article_is_public())
-        .correlate(Author)
-        .scalar_subquery()
-    )
-
-
-def _tags(sort: list[tuple[str, bool]] | None = None) -> Select:
-    count = _tag_article_count()
     columns = {
-        "name": Tag.sort_name,
-        "slug": Tag.slug,
-        "created_at": Tag.created_at,
+        "name": model.sort_name,
+        "slug": model.slug,
+        "created_at": model.created_at,
         "article_count": count,
     }
-    stmt = select(Tag).options(with_expression(Tag.article_count, count))
-    return _order(stmt, sort or [("name", False)], columns, Tag.id)
+    stmt = select(model).options(with_expression(model.article_count, count))
+    return _order(stmt, sort or [("name", False)], columns, model.id)
 
 
 def list_tags(sort: list[tuple[str, bool]] | None = None) -> Select:
-    return _tags(sort)
+    return _with_article_count(Tag, sort)
 
 
 def tag_by_id(tag_id: uuid.UUID) -> Select:
-    return _tags().where(Tag.id == tag_id)
+    return _with_article_count(Tag).where(Tag.id == tag_id)
 
 
 def tag_by_slug(slug: str) -> Select:
-    return _tags().where(Tag.slug == slug)
-
-
-def _authors(sort: list[tuple[str, bool]] | None = None) -> Select:
-    count = _author_article_count()
-    columns = {
-        "name": Author.sort_name,
-        "slug": Author.slug,
-        "created_at": Author.created_at,
-        "article_count": count,
-    }
-    stmt = select(Author).options(with_expression(Author.article_count, count))
-    return _order(stmt, sort or [("name", False)], columns, Author.id)
+    return _with_article_count(Tag).where(Tag.slug == slug)
 
 
 def list_authors(sort: list[tuple[str, bool]] | None = None) -> Select:
-    return _authors(sort)
+    return _with_article_count(Author, sort)
 
 
 def author_by_id(author_id: uuid.UUID) -> Select:
-    return _authors().where(Author.id == author_id)
+    return _with_article_count(Author).where(Author.id == author_id)
 
 
 def author_by_slug(slug: str) -> Select:
-    return _authors().where(Author.slug == slug)
+    return _with_article_count(Author).where(Author.slug == slug)
