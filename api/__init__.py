@@ -1,5 +1,7 @@
 """Newsdesk: a headless REST content API for news publishers."""
 
+import secrets
+
 from flask import Flask
 
 from api.config import load_config
@@ -10,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     Touches no database: the engine connects on first use.
     """
-    from api import cli, docs, errors
+    from api import auth, cli, docs, errors
     from api.db import db
     from api.extensions import Api
     from api.resources import RESOURCES
@@ -20,12 +22,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # UTF-8 text comes back byte for byte
     app.json.sort_keys = False
     app.url_map.strict_slashes = False
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.logger.warning("NEWSDESK_SECRET_KEY is unset: preview links die with this process.")
 
     db.init_app(app)
     api = Api(app, spec_kwargs=_spec_kwargs())
+    api.spec.components.security_scheme("bearerAuth", auth.BEARER_SCHEME)
     for blueprint in RESOURCES:
         api.register_blueprint(blueprint)
     errors.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(docs.bp)
     cli.init_app(app)
     return app
@@ -40,7 +47,12 @@ def _spec_kwargs() -> dict:
                 "one object answers `{data}`.\n"
                 "* Times are RFC 3339 in UTC; text is UTF-8, returned byte for byte.\n"
                 "* Unknown query parameters and bad values are a `400` naming them.\n"
-                "* Every error is RFC 9457 `application/problem+json` with a `request_id`."
+                "* Every error is RFC 9457 `application/problem+json` with a `request_id`.\n"
+                "* Reading published content needs no key. Writing needs an API key, sent as "
+                "`Authorization: Bearer <key>`, whose role (partner, author, editor, admin) "
+                "decides what it may do; use **Authorize** to try it here.\n"
+                "* Changes of an article need the `ETag` you read in `If-Match` (412 when stale, "
+                "428 when missing)."
             ),
             "license": {"name": "MIT", "identifier": "MIT"},
         },

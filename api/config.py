@@ -18,6 +18,9 @@ DEFAULTS = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "JSON_SORT_KEYS": False,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Signs preview tokens; when unset a random one is made at start (tokens die with it)
+    "SECRET_KEY": "",
+    "PREVIEW_TTL": 3600,
 }
 
 ENV_PREFIX = "NEWSDESK_"

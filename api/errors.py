@@ -7,15 +7,23 @@ import uuid
 from http import HTTPStatus
 
 from flask import Flask, Response, current_app, g, json, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import RequestRedirect
 
-from api.services.exceptions import DomainError, SlugTaken, UnknownReference
+from api.services.exceptions import Conflict, DomainError, InvalidValue, SlugTaken, UnknownReference
+from api.services.previews import InvalidPreviewToken
 
 PROBLEM_MIMETYPE = "application/problem+json"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 # Domain errors and the status each one answers
-DOMAIN_STATUSES: dict[type[DomainError], int] = {SlugTaken: 409, UnknownReference: 422}
+DOMAIN_STATUSES: dict[type[DomainError], int] = {
+    SlugTaken: 409,
+    Conflict: 409,
+    UnknownReference: 422,
+    InvalidValue: 422,
+}
 
 
 def request_id() -> str:
@@ -86,6 +94,8 @@ def _validation_detail(status: int, errors: dict[str, list[str]]) -> str:
 
 
 def handle_http_exception(error: HTTPException) -> Response:
+    if isinstance(error, RequestRedirect):  # a redirect, not an error
+        return error.get_response()
     status = error.code or 500
     headers = dict(error.get_headers()) if status != 500 else {}
     data = getattr(error, "data", None) or {}
@@ -101,6 +111,8 @@ def handle_http_exception(error: HTTPException) -> Response:
             headers=headers,
         )
     messages = data.get("messages") or data.get("errors")
+    if status == 400 and isinstance(messages, dict) and "json" in messages:
+        return problem(400, "The request body is not valid JSON.", headers=headers)
     if messages:
         errors = _flatten(messages)
         return problem(status, _validation_detail(status, errors), errors=errors, headers=headers)
@@ -114,8 +126,32 @@ def handle_domain_error(error: DomainError) -> Response:
     return problem(status, error.message, errors=errors)
 
 
+def handle_stale_data(_error: StaleDataError) -> Response:
+    """Two writes of the same version: the second loses, and says so."""
+    return problem(412, "The resource changed while you were writing: fetch it again.")
+
+
+def handle_invalid_preview(error: InvalidPreviewToken) -> Response:
+    return problem(401, error.message)
+
+
+def require_json_bodies() -> Response | None:
+    """A body sent to a write operation must be JSON: anything else is a 415, never guessed."""
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return None
+    has_body = bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", ""
+    )
+    if has_body and not request.is_json:
+        return problem(415, "Send the body as JSON, with `Content-Type: application/json`.")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(require_json_bodies)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(StaleDataError, handle_stale_data)
+    app.register_error_handler(InvalidPreviewToken, handle_invalid_preview)
 
     @app.after_request
     def _add_request_id(response: Response) -> Response:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import http
+from functools import wraps
 
 import flask_smorest
 import marshmallow as ma
-from flask import request, url_for
+from flask import json, request, url_for
+from flask_smorest import abort
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.routing import BaseConverter, RequestRedirect, ValidationError
 
 from api import errors
+from api.auth import require
+from api.db import db
+from api.services import queries
 from api.services.pagination import Page
 from schemas.common import PROBLEM_EXAMPLE, ProblemSchema
 from schemas.fields import SLUG_MAX_LENGTH, SLUG_PATTERN
@@ -41,6 +47,12 @@ def path_parameter(name: str, description: str, **doc) -> dict:
     return {"in": "path", "name": name, "description": description, **doc}
 
 
+class MovedPermanently(RequestRedirect):
+    """A resource reached by a former slug: 301 to where it lives now."""
+
+    code = 301
+
+
 class StrictParser(FlaskParser):
     """Unknown query parameters are errors, and a bad query is a 400 (a bad body stays 422)."""
 
@@ -53,6 +65,25 @@ class Blueprint(flask_smorest.Blueprint):
     def query(self, schema):
         """Query-string arguments: documented as parameters, rejected with a 400 when bad."""
         return self.arguments(schema, location="query", error_status_code=400)
+
+    def auth(self, role: str):
+        """Require an API key with `role` or higher, checked before anything else (a 401 comes
+        before a 422 or a 428), and document the requirement and its 401/403."""
+
+        def decorator(func):
+            @wraps(func)
+            def wrapper(*args, **kwargs):
+                require(role)
+                return func(*args, **kwargs)
+
+            wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)
+            return self.errors(401, 403)(wrapper)
+
+        return decorator
+
+    def optional_auth(self, func):
+        """Anonymous callers are served; a key can widen what the operation returns."""
+        return self.doc(security=[{}, {"bearerAuth": []}])(func)
 
     def errors(self, *statuses: int):
         """Document the problem+json error responses an operation can answer."""
@@ -138,3 +169,44 @@ def page_response(page: Page) -> tuple[dict, int, dict]:
 def one(obj) -> dict:
     """The single-object envelope."""
     return {"data": obj}
+
+
+IF_MATCH_HEADER = {
+    "name": "If-Match",
+    "in": "header",
+    "description": "The `ETag` of the version you edited: a stale one answers 412.",
+    "schema": {"type": "string"},
+}
+
+
+def etag_of(payload) -> str:
+    """A strong validator of a representation: its JSON, hashed."""
+    text = json.dumps(payload, sort_keys=True)
+    return f'"{hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]}"'
+
+
+def check_if_match(current_etag: str, *, required: bool) -> None:
+    """412 when `If-Match` names another version; 428 when it is required and missing."""
+    if not request.headers.get("If-Match"):
+        if required:
+            abort(428, message="Send the article's ETag in `If-Match` to change it.")
+        return
+    if not request.if_match.contains(current_etag.strip('"')) and not request.if_match.star_tag:
+        abort(412, message="The resource changed since you read it: fetch it again.")
+
+
+def found_or_404(obj, message: str):
+    if obj is None:
+        abort(404, message=message)
+    return obj
+
+
+def found_by_slug(model, stmt, slug: str, endpoint: str, message: str):
+    """The row `stmt` finds; a 301 to the current slug when `slug` is a former one; else 404."""
+    obj = db.session.scalar(stmt)
+    if obj is not None:
+        return obj
+    current = db.session.scalar(queries.moved_slug(model, slug))
+    if current is not None:
+        raise MovedPermanently(url_for(endpoint, slug=current))
+    abort(404, message=message)

@@ -1,23 +1,35 @@
 """Article schemas: summaries, full articles, creation input and list arguments."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
 
 from schemas.common import PageLinksSchema, PageMetaSchema, PaginationArgsSchema, ResourceRefSchema
-from schemas.fields import LANGUAGE_PATTERN, Slug, SortField, UTCDateTime, language_validator
+from schemas.fields import (
+    LANGUAGE_PATTERN,
+    PlainText,
+    Slug,
+    SortField,
+    UTCDateTime,
+    language_validator,
+    plain_text,
+    safe_markdown,
+)
 
 ARTICLE_SORT_KEYS = ("published_at", "updated_at", "created_at", "title")
+BODY_FORMATS = ("markdown", "html")
+ARTICLE_STATUSES = ("draft", "scheduled", "published", "archived")
 
 
 class FeatureImageSchema(Schema):
     url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
-    alt = fields.String(allow_none=True, validate=validate.Length(max=500))
-    caption = fields.String(allow_none=True, validate=validate.Length(max=500))
-    credit = fields.String(allow_none=True, validate=validate.Length(max=300))
+    alt = PlainText(500, allow_none=True)
+    caption = PlainText(500, allow_none=True)
+    credit = PlainText(300, allow_none=True)
 
 
 class SeoSchema(Schema):
-    meta_title = fields.String(allow_none=True, validate=validate.Length(max=300))
-    meta_description = fields.String(allow_none=True, validate=validate.Length(max=500))
+    meta_title = PlainText(300, allow_none=True)
+    meta_description = PlainText(500, allow_none=True)
     canonical_url = fields.Url(
         allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=2048)
     )
@@ -42,9 +54,7 @@ class ArticleSummarySchema(Schema):
     )
     excerpt = fields.String(allow_none=True)
     language = fields.String(metadata={"description": "BCP 47 tag.", "example": "fr"})
-    status = fields.String(
-        metadata={"enum": ["draft", "scheduled", "published", "archived"], "example": "published"}
-    )
+    status = fields.String(metadata={"enum": list(ARTICLE_STATUSES), "example": "published"})
     published_at = UTCDateTime(allow_none=True, metadata={"example": "2024-05-21T08:00:00Z"})
     created_at = UTCDateTime()
     updated_at = UTCDateTime()
@@ -63,18 +73,30 @@ class ArticleSummarySchema(Schema):
 class ArticleSchema(ArticleSummarySchema):
     """A whole article, with its body as Markdown source and as sanitized HTML."""
 
-    body = fields.String(metadata={"description": "Markdown source."})
+    body = fields.String(metadata={"description": "The source, as `body_format` says."})
+    body_format = fields.String(metadata={"enum": list(BODY_FORMATS), "example": "markdown"})
     body_html = fields.String(metadata={"description": "Sanitized HTML rendering of the body."})
 
 
 class ArticleCreateSchema(Schema):
     """What a client may set on an article; ids, status, timestamps and derived values are not."""
 
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    slug = Slug(metadata={"description": "Generated from the title when absent."})
-    subtitle = fields.String(allow_none=True, validate=validate.Length(max=300))
-    excerpt = fields.String(allow_none=True, validate=validate.Length(max=1000))
-    body = fields.String(load_default="", validate=validate.Length(max=500_000))
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=300), plain_text])
+    slug = Slug(metadata={"description": "Generated from the title when absent; editable."})
+    subtitle = PlainText(300, allow_none=True, metadata={"description": "The kicker (dek)."})
+    excerpt = PlainText(
+        1000, allow_none=True, metadata={"description": "Derived from the body when absent."}
+    )
+    body = fields.String(
+        load_default="",
+        validate=validate.Length(max=500_000),
+        metadata={"description": "Markdown (default) or HTML, as `body_format` says."},
+    )
+    body_format = fields.String(
+        load_default="markdown",
+        validate=validate.OneOf(BODY_FORMATS),
+        metadata={"description": "`markdown` (CommonMark) or `html`; HTML is stored sanitized."},
+    )
     language = fields.String(
         load_default="fr",
         validate=[validate.Length(max=35), language_validator],
@@ -101,8 +123,41 @@ class ArticleCreateSchema(Schema):
             if len(set(data.get(name, []))) != len(data.get(name, [])):
                 raise ValidationError("Each slug may appear once.", field_name=name)
 
+    @validates_schema
+    def _markdown_is_safe(self, data, **_kwargs):
+        if "body" in data and data.get("body_format", "markdown") == "markdown":
+            try:
+                safe_markdown(data["body"])
+            except ValidationError as error:
+                raise ValidationError(error.messages, field_name="body") from None
+
+
+class ArticleUpdateSchema(ArticleCreateSchema):
+    """The fields to change; absent fields keep their value (load it with `partial=True`)."""
+
+
+class PublishSchema(Schema):
+    published_at = UTCDateTime(
+        metadata={"description": "Publication time; now when absent. A future time schedules."}
+    )
+
+
+class ScheduleSchema(Schema):
+    published_at = UTCDateTime(
+        required=True, metadata={"description": "When the article becomes public (future)."}
+    )
+
 
 class ArticleQueryArgsSchema(PaginationArgsSchema):
+    status = DelimitedList(
+        fields.String(validate=validate.OneOf(ARTICLE_STATUSES)),
+        validate=validate.Length(min=1, max=len(ARTICLE_STATUSES)),
+        metadata={
+            "description": "Editorial listing (an `author` key or higher): the statuses to list, "
+            "comma-separated, e.g. `draft,scheduled`. Authors see their own articles only.",
+            "example": "draft",
+        },
+    )
     tag = Slug(metadata={"description": "Only articles carrying this tag (slug)."})
     author = Slug(metadata={"description": "Only articles signed by this author (slug)."})
     lang = fields.String(

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import PageLinksSchema, PageMetaSchema, PaginationArgsSchema
-from schemas.fields import Slug, SortField, UTCDateTime
+from schemas.fields import PlainText, Slug, SortField, UTCDateTime, plain_text
 
 AUTHOR_SORT_KEYS = ("name", "slug", "article_count", "created_at")
 SOCIAL_NETWORKS = (
@@ -55,12 +55,16 @@ class AuthorSchema(Schema):
 
 
 class AuthorCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    slug = Slug(metadata={"description": "Generated from the name when absent."})
-    bio = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), plain_text])
+    slug = Slug(metadata={"description": "Generated from the name when absent; editable."})
+    bio = PlainText(5000, allow_none=True)
     avatar_url = _url()
     website = _url()
     social_links = fields.Nested(SocialLinksSchema, load_default=dict)
+
+
+class AuthorUpdateSchema(AuthorCreateSchema):
+    """The fields to change; absent fields keep their value (load it with `partial=True`)."""
 
 
 class AuthorQueryArgsSchema(PaginationArgsSchema):

@@ -1,5 +1,7 @@
 """Fields and validators shared by the resource schemas."""
 
+import html
+import re
 from datetime import UTC
 
 from marshmallow import ValidationError, fields, validate
@@ -12,6 +14,52 @@ slug_validator = validate.Regexp(
     SLUG_PATTERN, error="Must be lowercase ASCII letters, digits and single hyphens."
 )
 language_validator = validate.Regexp(LANGUAGE_PATTERN, error="Must be a BCP 47 language tag.")
+
+
+# A tag opening or closing, a comment, a doctype or a processing instruction
+_MARKUP = re.compile(r"<[a-zA-Z!?/]")
+_DANGEROUS_TAG = re.compile(
+    r"<\s*/?\s*(script|style|iframe|frame|frameset|object|embed|applet|svg|math|link|meta|base"
+    r"|form|input|button|textarea|template|noscript)\b",
+    re.IGNORECASE,
+)
+_EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
+# A script-capable URL where a link or image target stands: ](…), <…>, attribute=, [ref]: …
+_DANGEROUS_URL = re.compile(
+    r"(\]\(|<|=[\"']?|^\s*\[[^\]]*\]:)(javascript|vbscript|data):", re.IGNORECASE | re.MULTILINE
+)
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def _decodings(value: str) -> tuple[str, ...]:
+    """The text, and the text with entities decoded once and twice (`&amp;lt;` tricks)."""
+    once = html.unescape(value)
+    return value, once, html.unescape(once)
+
+
+def plain_text(value: str) -> None:
+    """Titles, names and captions are text: markup is refused, even entity-encoded."""
+    if any(_MARKUP.search(text) for text in _decodings(value)):
+        raise ValidationError("Must be plain text: HTML markup is not allowed.")
+
+
+def safe_markdown(value: str) -> None:
+    """Markdown may hold harmless HTML, never anything that could run in a reader's browser."""
+    for text in _decodings(value):
+        squeezed = _INVISIBLE.sub("", text)
+        if _DANGEROUS_TAG.search(text) or _EVENT_HANDLER.search(text):
+            raise ValidationError(
+                "Scripts, styles, frames, SVG and event handlers are not allowed."
+            )
+        if _DANGEROUS_URL.search(text) or _DANGEROUS_URL.search(squeezed):
+            raise ValidationError(
+                "Links and images may not use javascript:, vbscript: or data: URLs."
+            )
+
+
+def PlainText(max_length: int, **kwargs) -> fields.String:  # noqa: N802 - reads like a field
+    """A text field: bounded, and free of markup."""
+    return fields.String(validate=[validate.Length(max=max_length), plain_text], **kwargs)
 
 
 def Slug(**kwargs) -> fields.String:  # noqa: N802 - reads like a field class

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import PageLinksSchema, PageMetaSchema, PaginationArgsSchema
-from schemas.fields import Slug, SortField, UTCDateTime
+from schemas.fields import PlainText, Slug, SortField, UTCDateTime, plain_text
 
 TAG_SORT_KEYS = ("name", "slug", "article_count", "created_at")
 
@@ -21,9 +21,13 @@ class TagSchema(Schema):
 
 
 class TagCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    slug = Slug(metadata={"description": "Generated from the name when absent."})
-    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=120), plain_text])
+    slug = Slug(metadata={"description": "Generated from the name when absent; editable."})
+    description = PlainText(5000, allow_none=True)
+
+
+class TagUpdateSchema(TagCreateSchema):
+    """The fields to change; absent fields keep their value (load it with `partial=True`)."""
 
 
 class TagQueryArgsSchema(PaginationArgsSchema):

@@ -232,3 +232,28 @@ def assert_problem(response, status: int, *fields: str) -> dict:
         assert field in body.get("errors", {}), body
         assert field in body["detail"], body
     return body
+
+
+@pytest.fixture
+def make_key(session):
+    """A new API key with `role`; returns the `Authorization` header carrying it."""
+    from api.services.keys import create_key
+
+    def make(role: str, author: Author | None = None, name: str = "test key") -> dict:
+        _key, secret = create_key(
+            session, name=name, role=role, author_id=author.id if author else None
+        )
+        session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
+
+
+@pytest.fixture
+def editor(make_key) -> dict:
+    return make_key("editor")
+
+
+@pytest.fixture
+def admin(make_key) -> dict:
+    return make_key("admin")

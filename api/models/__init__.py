@@ -1,6 +1,26 @@
 """The data model: every mapped class, imported so that Base.metadata knows them all."""
 
-from api.models.content import ARTICLE_STATUSES, Article, ArticleAuthor, ArticleTag, Tag
+from api.models.access import ROLES, ApiKey
+from api.models.content import (
+    ARTICLE_STATUSES,
+    Article,
+    ArticleAuthor,
+    ArticleRevision,
+    ArticleTag,
+    SlugRedirect,
+    Tag,
+)
 from api.models.people import Author
 
-__all__ = ["ARTICLE_STATUSES", "Article", "ArticleAuthor", "ArticleTag", "Author", "Tag"]
+__all__ = [
+    "ARTICLE_STATUSES",
+    "ROLES",
+    "ApiKey",
+    "Article",
+    "ArticleAuthor",
+    "ArticleRevision",
+    "ArticleTag",
+    "Author",
+    "SlugRedirect",
+    "Tag",
+]

@@ -5,10 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
-from api.db import Base, TimestampMixin
+from api.db import Base, TimestampMixin, utcnow
 from api.models.people import Author
 
 ARTICLE_STATUSES = ("draft", "scheduled", "published", "archived")
@@ -77,11 +86,20 @@ class Article(TimestampMixin, Base):
     excerpt: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    body_format: Mapped[str] = mapped_column(String(10), default="markdown")
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     reading_time: Mapped[int] = mapped_column(Integer, default=0)
     language: Mapped[str] = mapped_column(String(35), default="fr")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     published_at: Mapped[datetime | None]
+    # Soft deletion: the article stays restorable; public reads of it answer 410 Gone
+    deleted_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Bumped by every UPDATE; a concurrent write of the same version fails (no lost update)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+    # The key that created the article: an `author` key may edit only its own drafts
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"), index=True
+    )
 
     feature_image_url: Mapped[str | None] = mapped_column(String(2048))
     feature_image_alt: Mapped[str | None] = mapped_column(String(500))
@@ -91,6 +109,8 @@ class Article(TimestampMixin, Base):
     meta_title: Mapped[str | None] = mapped_column(String(300))
     meta_description: Mapped[str | None] = mapped_column(String(500))
     canonical_url: Mapped[str | None] = mapped_column(String(2048))
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     author_links: Mapped[list[ArticleAuthor]] = relationship(
         order_by=ArticleAuthor.position, cascade="all, delete-orphan", lazy="raise"
@@ -128,3 +148,31 @@ class Article(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"
+
+
+class ArticleRevision(Base):
+    """One change of an article: who, when, which fields, and the article as it then was."""
+
+    __tablename__ = "article_revisions"
+    __table_args__ = (UniqueConstraint("article_id", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    article_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(30))
+    key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_fields: Mapped[list] = mapped_column(JSON, default=list)
+    snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class SlugRedirect(Base):
+    """A slug a resource had before: lookups by it answer 301 to the current slug."""
+
+    __tablename__ = "slug_redirects"
+    __table_args__ = (UniqueConstraint("resource", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    resource: Mapped[str] = mapped_column(String(20))
+    slug: Mapped[str] = mapped_column(String(200))
+    target_id: Mapped[uuid.UUID] = mapped_column(index=True)

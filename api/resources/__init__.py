@@ -1,5 +1,23 @@
 """The API surface: every blueprint Newsdesk serves, in the order the docs list them."""
 
-from api.resources import articles, authors, health, tags
+from api.resources import (
+    articles,
+    authors,
+    health,
+    keys,
+    previews,
+    publishing,
+    revisions,
+    tags,
+)
 
-RESOURCES = (articles.blp, tags.blp, authors.blp, health.blp)
+RESOURCES = (
+    articles.blp,
+    publishing.blp,
+    revisions.blp,
+    previews.blp,
+    tags.blp,
+    authors.blp,
+    keys.blp,
+    health.blp,
+)

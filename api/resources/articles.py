@@ -1,55 +1,142 @@
-"""Articles: the published catalogue, listed, filtered and read by id or slug."""
+"""Articles: the catalogue, listed, filtered and read by id or slug; written by newsroom keys."""
 
 import uuid
 
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
 
+from api.auth import current_principal, require
 from api.db import db
-from api.extensions import Blueprint, one, page_response, path_parameter
-from api.services import queries
+from api.extensions import (
+    IF_MATCH_HEADER,
+    Blueprint,
+    MovedPermanently,
+    check_if_match,
+    etag_of,
+    one,
+    page_response,
+    path_parameter,
+)
+from api.models import Article
+from api.services import content, lifecycle, queries
 from api.services.pagination import paginate
-from schemas.articles import ArticleEnvelopeSchema, ArticleListSchema, ArticleQueryArgsSchema
+from api.services.visibility import can_edit
+from schemas.articles import (
+    ArticleCreateSchema,
+    ArticleEnvelopeSchema,
+    ArticleListSchema,
+    ArticleQueryArgsSchema,
+    ArticleSchema,
+    ArticleUpdateSchema,
+)
 from schemas.common import NoQueryArgsSchema
 
 blp = Blueprint(
     "articles",
     __name__,
     url_prefix="/v1/articles",
-    description="News articles. Only published articles are visible without credentials.",
+    description="News articles. Only published articles are visible without credentials; "
+    "newsroom keys write them.",
 )
+
+ARTICLE_ID = path_parameter("article_id", "The article's id (a UUID).")
 
 
 @blp.route("")
 class Articles(MethodView):
+    @blp.optional_auth
     @blp.query(ArticleQueryArgsSchema)
     @blp.response(200, ArticleListSchema)
-    @blp.errors(400)
+    @blp.errors(400, 401, 403)
     def get(self, args):
         """List published articles
 
         Newest first by default. Summaries embed their authors and tags but not the body;
-        fetch one article for its body. Filters combine with AND.
+        fetch one article for its body. Filters combine with AND. With an `author` key or
+        higher, `status` lists unpublished work instead.
         """
         page, per_page = args.pop("page"), args.pop("per_page")
-        stmt = queries.list_public_articles(**args)
+        if args.get("status"):
+            require("author")
+        stmt = queries.list_articles(current_principal(), **args)
         return page_response(paginate(db.session, stmt, page, per_page))
 
+    @blp.auth("author")
+    @blp.arguments(
+        ArticleCreateSchema,
+        example={
+            "title": "Séoul accueille la seconde édition du AI Safety Summit",
+            "subtitle": "AI Seoul Safety Summit",
+            "body": "C’est finalement à Séoul, en Corée du Sud, que va se dérouler…\n\n"
+            "## Le Sommet de Séoul\n\nOutre la poursuite de l’élaboration…",
+            "tags": ["intelligence-artificielle"],
+            "authors": ["la-redaction"],
+        },
+    )
+    @blp.response(201, ArticleEnvelopeSchema, headers={"Location": {"schema": {"type": "string"}}})
+    @blp.errors(409, 413, 415, 422)
+    def post(self, data):
+        """Create an article
 
-@blp.route(
-    "/<uuid:article_id>",
-    parameters=[path_parameter("article_id", "The article's id (a UUID).")],
-)
+        The article starts as a draft. Its slug is made from the title unless given; an
+        `author` key's article is signed by the key's author profile unless `authors` says.
+        """
+        principal = current_principal()
+        article = content.create_article(db.session, data, principal)
+        db.session.commit()
+        location = url_for("articles.ArticleById", article_id=article.id)
+        return one(_reload(article.id)), 201, {"Location": location, "ETag": _etag(article)}
+
+
+@blp.route("/<uuid:article_id>", parameters=[ARTICLE_ID])
 class ArticleById(MethodView):
+    @blp.optional_auth
     @blp.query(NoQueryArgsSchema)
     @blp.response(200, ArticleEnvelopeSchema)
-    @blp.errors(400, 404)
+    @blp.errors(400, 404, 410)
     def get(self, _args, article_id: uuid.UUID):
-        """Get a published article by id
+        """Get an article by id
 
-        The id is stable forever: partners de-duplicate syndicated items by it.
+        The id is stable forever: partners de-duplicate syndicated items by it. A deleted
+        article answers 410. Editorial keys also read unpublished work, with its `ETag`.
         """
-        return one(_found(db.session.scalar(queries.public_article_by_id(article_id))))
+        article = readable_article(article_id=article_id)
+        return one(article), 200, {"ETag": _etag(article)}
+
+    @blp.auth("author")
+    @blp.arguments(ArticleUpdateSchema(partial=True), example={"title": "Un nouveau titre"})
+    @blp.response(200, ArticleEnvelopeSchema)
+    @blp.doc(parameters=[{**IF_MATCH_HEADER, "required": True}])
+    @blp.errors(404, 409, 412, 413, 415, 422, 428)
+    def patch(self, data, article_id: uuid.UUID):
+        """Change an article
+
+        Only the fields sent change. Send the `ETag` you read in `If-Match`: a stale one
+        answers 412, so two editors never overwrite each other.
+        """
+        article = editable_article(article_id)
+        check_if_match(_etag(article), required=True)
+        content.update_article(db.session, article, data, current_principal().key_id)
+        db.session.commit()
+        article = _reload(article.id)
+        return one(article), 200, {"ETag": _etag(article)}
+
+    @blp.auth("author")
+    @blp.response(204)
+    @blp.doc(parameters=[{**IF_MATCH_HEADER, "required": True}])
+    @blp.errors(404, 409, 412, 428)
+    def delete(self, article_id: uuid.UUID):
+        """Delete an article
+
+        Soft: public reads answer 410 Gone and an editor can restore it. Authors may delete
+        their own drafts.
+        """
+        article = editable_article(article_id)
+        check_if_match(_etag(article), required=True)
+        lifecycle.soft_delete(db.session, article, current_principal().key_id)
+        db.session.commit()
+        return None
 
 
 @blp.route(
@@ -63,18 +150,60 @@ class ArticleById(MethodView):
     ],
 )
 class ArticleBySlug(MethodView):
+    @blp.optional_auth
     @blp.query(NoQueryArgsSchema)
     @blp.response(200, ArticleEnvelopeSchema)
-    @blp.errors(400, 404)
+    @blp.alt_response(301, description="The slug changed: `Location` gives the current one.")
+    @blp.errors(400, 404, 410)
     def get(self, _args, slug: str):
-        """Get a published article by slug
+        """Get an article by slug
 
         Slugs are ASCII and unique, e.g. `seoul-accueille-la-seconde-edition-du-ai-safety-summit`.
+        A former slug answers 301 to the current one.
         """
-        return one(_found(db.session.scalar(queries.public_article_by_slug(slug))))
+        article = readable_article(slug=slug)
+        return one(article), 200, {"ETag": _etag(article)}
 
 
-def _found(article):
+def _etag(article: Article) -> str:
+    return etag_of(ArticleSchema().dump(article))
+
+
+def _reload(article_id: uuid.UUID) -> Article:
+    return db.session.scalar(
+        queries.any_article_by_id(article_id).execution_options(populate_existing=True)
+    )
+
+
+def readable_article(*, article_id: uuid.UUID | None = None, slug: str | None = None) -> Article:
+    """The article if the caller may read it; else 410 if it was deleted after being public,
+    301 if the slug is a former one, 404 otherwise."""
+    session, principal = db.session, current_principal()
+    if article_id is not None:
+        article = session.scalar(queries.article_by_id(article_id, principal))
+    else:
+        article = session.scalar(queries.article_by_slug(slug, principal))
+    if article is not None:
+        return article
+    if session.scalar(queries.gone_article(article_id=article_id, slug=slug)) is not None:
+        abort(410, message="This article was withdrawn.")
+    if slug is not None:
+        target = session.scalar(queries.redirected_id(Article, slug))
+        moved = target and session.scalar(queries.article_by_id(target, principal))
+        if moved:
+            raise MovedPermanently(url_for("articles.ArticleBySlug", slug=moved.slug))
+    abort(404, message="No article you may read has this identifier.")
+
+
+def editable_article(article_id: uuid.UUID) -> Article:
+    """The article, if the caller may change it: 404 when they may not even read it."""
+    principal = current_principal()
+    article = db.session.scalar(queries.any_article_by_id(article_id))
     if article is None:
-        abort(404, message="No published article has this identifier.")
+        abort(404, message="No article has this id.")
+    if not can_edit(principal, article):
+        readable = db.session.scalar(queries.article_by_id(article_id, principal))
+        if readable is None and not principal.is_editor:
+            abort(404, message="No article you may read has this id.")
+        abort(403, message="Authors change their own drafts only; editors change the rest.")
     return article

@@ -2,19 +2,38 @@
 
 import uuid
 
+from flask import url_for
 from flask.views import MethodView
-from flask_smorest import abort
 
 from api.db import db
-from api.extensions import Blueprint, one, page_response, path_parameter
-from api.services import queries
+from api.extensions import (
+    IF_MATCH_HEADER,
+    Blueprint,
+    check_if_match,
+    etag_of,
+    found_by_slug,
+    found_or_404,
+    one,
+    page_response,
+    path_parameter,
+)
+from api.models import Author
+from api.services import content, queries
 from api.services.pagination import paginate
-from schemas.authors import AuthorEnvelopeSchema, AuthorListSchema, AuthorQueryArgsSchema
+from schemas.authors import (
+    AuthorCreateSchema,
+    AuthorEnvelopeSchema,
+    AuthorListSchema,
+    AuthorQueryArgsSchema,
+    AuthorSchema,
+    AuthorUpdateSchema,
+)
 from schemas.common import NoQueryArgsSchema
 
 blp = Blueprint(
     "authors", __name__, url_prefix="/v1/authors", description="People and desks who sign articles."
 )
+NOT_FOUND = "No author has this identifier."
 
 
 @blp.route("")
@@ -30,10 +49,24 @@ class Authors(MethodView):
         stmt = queries.list_authors(args["sort"])
         return page_response(paginate(db.session, stmt, args["page"], args["per_page"]))
 
+    @blp.auth("editor")
+    @blp.arguments(AuthorCreateSchema, example={"name": "La rédaction"})
+    @blp.response(201, AuthorEnvelopeSchema, headers={"Location": {"schema": {"type": "string"}}})
+    @blp.errors(409, 413, 415, 422)
+    def post(self, data):
+        """Create an author
+
+        Its slug is made from the name unless given (`Séoul` → `seoul`).
+        """
+        author = content.save_author(db.session, Author(), data)
+        db.session.commit()
+        author = _load(author.id)
+        location = url_for("authors.AuthorById", author_id=author.id)
+        return one(author), 201, {"Location": location, "ETag": _etag(author)}
+
 
 @blp.route(
-    "/<uuid:author_id>",
-    parameters=[path_parameter("author_id", "The author's id (a UUID).")],
+    "/<uuid:author_id>", parameters=[path_parameter("author_id", "The author’s id (a UUID).")]
 )
 class AuthorById(MethodView):
     @blp.query(NoQueryArgsSchema)
@@ -44,26 +77,66 @@ class AuthorById(MethodView):
 
         With the number of published articles they sign.
         """
-        return one(_found(db.session.scalar(queries.author_by_id(author_id))))
+        author = _load(author_id)
+        return one(author), 200, {"ETag": _etag(author)}
+
+    @blp.auth("editor")
+    @blp.arguments(AuthorUpdateSchema(partial=True), example={"bio": "La rédaction du portail."})
+    @blp.response(200, AuthorEnvelopeSchema)
+    @blp.doc(parameters=[IF_MATCH_HEADER])
+    @blp.errors(404, 409, 412, 413, 415, 422)
+    def patch(self, data, author_id: uuid.UUID):
+        """Change an author
+
+        Only the fields sent change; a new slug leaves the old one answering 301.
+        """
+        author = _load(author_id)
+        check_if_match(_etag(author), required=False)
+        content.save_author(db.session, author, data)
+        db.session.commit()
+        author = _load(author_id)
+        return one(author), 200, {"ETag": _etag(author)}
+
+    @blp.auth("editor")
+    @blp.response(204)
+    @blp.doc(parameters=[IF_MATCH_HEADER])
+    @blp.errors(404, 409, 412)
+    def delete(self, author_id: uuid.UUID):
+        """Delete an author
+
+        Only an author who signs no article: otherwise 409.
+        """
+        author = _load(author_id)
+        check_if_match(_etag(author), required=False)
+        content.delete_author(db.session, author)
+        db.session.commit()
+        return None
 
 
 @blp.route(
     "/slug/<slug:slug>",
-    parameters=[path_parameter("slug", "The author's slug.", example="la-redaction")],
+    parameters=[path_parameter("slug", "The author’s slug.", example="la-redaction")],
 )
 class AuthorBySlug(MethodView):
     @blp.query(NoQueryArgsSchema)
     @blp.response(200, AuthorEnvelopeSchema)
+    @blp.alt_response(301, description="The slug changed: `Location` gives the current one.")
     @blp.errors(400, 404)
     def get(self, _args, slug: str):
         """Get an author by slug
 
-        Slugs are ASCII and unique, e.g. `la-redaction`.
+        Slugs are ASCII and unique, e.g. `la-redaction`. A former slug answers
+        301 to the current one.
         """
-        return one(_found(db.session.scalar(queries.author_by_slug(slug))))
+        author = found_by_slug(
+            Author, queries.author_by_slug(slug), slug, "authors.AuthorBySlug", NOT_FOUND
+        )
+        return one(author), 200, {"ETag": _etag(author)}
 
 
-def _found(author):
-    if author is None:
-        abort(404, message="No author has this identifier.")
-    return author
+def _load(author_id: uuid.UUID) -> Author:
+    return found_or_404(db.session.scalar(queries.author_by_id(author_id)), NOT_FOUND)
+
+
+def _etag(author: Author) -> str:
+    return etag_of(AuthorSchema().dump(author))

@@ -2,19 +2,38 @@
 
 import uuid
 
+from flask import url_for
 from flask.views import MethodView
-from flask_smorest import abort
 
 from api.db import db
-from api.extensions import Blueprint, one, page_response, path_parameter
-from api.services import queries
+from api.extensions import (
+    IF_MATCH_HEADER,
+    Blueprint,
+    check_if_match,
+    etag_of,
+    found_by_slug,
+    found_or_404,
+    one,
+    page_response,
+    path_parameter,
+)
+from api.models import Tag
+from api.services import content, queries
 from api.services.pagination import paginate
 from schemas.common import NoQueryArgsSchema
-from schemas.tags import TagEnvelopeSchema, TagListSchema, TagQueryArgsSchema
+from schemas.tags import (
+    TagCreateSchema,
+    TagEnvelopeSchema,
+    TagListSchema,
+    TagQueryArgsSchema,
+    TagSchema,
+    TagUpdateSchema,
+)
 
 blp = Blueprint(
     "tags", __name__, url_prefix="/v1/tags", description="Topics articles are filed under."
 )
+NOT_FOUND = "No tag has this identifier."
 
 
 @blp.route("")
@@ -30,11 +49,23 @@ class Tags(MethodView):
         stmt = queries.list_tags(args["sort"])
         return page_response(paginate(db.session, stmt, args["page"], args["per_page"]))
 
+    @blp.auth("editor")
+    @blp.arguments(TagCreateSchema, example={"name": "intelligence artificielle"})
+    @blp.response(201, TagEnvelopeSchema, headers={"Location": {"schema": {"type": "string"}}})
+    @blp.errors(409, 413, 415, 422)
+    def post(self, data):
+        """Create a tag
 
-@blp.route(
-    "/<uuid:tag_id>",
-    parameters=[path_parameter("tag_id", "The tag's id (a UUID).")],
-)
+        Its slug is made from the name unless given (`Séoul` → `seoul`).
+        """
+        tag = content.save_tag(db.session, Tag(), data)
+        db.session.commit()
+        tag = _load(tag.id)
+        location = url_for("tags.TagById", tag_id=tag.id)
+        return one(tag), 201, {"Location": location, "ETag": _etag(tag)}
+
+
+@blp.route("/<uuid:tag_id>", parameters=[path_parameter("tag_id", "The tag's id (a UUID).")])
 class TagById(MethodView):
     @blp.query(NoQueryArgsSchema)
     @blp.response(200, TagEnvelopeSchema)
@@ -44,7 +75,40 @@ class TagById(MethodView):
 
         With the number of published articles carrying it.
         """
-        return one(_found(db.session.scalar(queries.tag_by_id(tag_id))))
+        tag = _load(tag_id)
+        return one(tag), 200, {"ETag": _etag(tag)}
+
+    @blp.auth("editor")
+    @blp.arguments(TagUpdateSchema(partial=True), example={"description": "L’actualité de l’IA."})
+    @blp.response(200, TagEnvelopeSchema)
+    @blp.doc(parameters=[IF_MATCH_HEADER])
+    @blp.errors(404, 409, 412, 413, 415, 422)
+    def patch(self, data, tag_id: uuid.UUID):
+        """Change a tag
+
+        Only the fields sent change; a new slug leaves the old one answering 301.
+        """
+        tag = _load(tag_id)
+        check_if_match(_etag(tag), required=False)
+        content.save_tag(db.session, tag, data)
+        db.session.commit()
+        tag = _load(tag_id)
+        return one(tag), 200, {"ETag": _etag(tag)}
+
+    @blp.auth("editor")
+    @blp.response(204)
+    @blp.doc(parameters=[IF_MATCH_HEADER])
+    @blp.errors(404, 409, 412)
+    def delete(self, tag_id: uuid.UUID):
+        """Delete a tag
+
+        Only a tag no article carries: otherwise 409.
+        """
+        tag = _load(tag_id)
+        check_if_match(_etag(tag), required=False)
+        content.delete_tag(db.session, tag)
+        db.session.commit()
+        return None
 
 
 @blp.route(
@@ -54,16 +118,21 @@ class TagById(MethodView):
 class TagBySlug(MethodView):
     @blp.query(NoQueryArgsSchema)
     @blp.response(200, TagEnvelopeSchema)
+    @blp.alt_response(301, description="The slug changed: `Location` gives the current one.")
     @blp.errors(400, 404)
     def get(self, _args, slug: str):
         """Get a tag by slug
 
-        Slugs are ASCII and unique, e.g. `intelligence-artificielle`.
+        Slugs are ASCII and unique, e.g. `intelligence-artificielle`. A former slug answers
+        301 to the current one.
         """
-        return one(_found(db.session.scalar(queries.tag_by_slug(slug))))
+        tag = found_by_slug(Tag, queries.tag_by_slug(slug), slug, "tags.TagBySlug", NOT_FOUND)
+        return one(tag), 200, {"ETag": _etag(tag)}
 
 
-def _found(tag):
-    if tag is None:
-        abort(404, message="No tag has this identifier.")
-    return tag
+def _load(tag_id: uuid.UUID) -> Tag:
+    return found_or_404(db.session.scalar(queries.tag_by_id(tag_id)), NOT_FOUND)
+
+
+def _etag(tag: Tag) -> str:
+    return etag_of(TagSchema().dump(tag))

@@ -16,3 +16,11 @@ class UnknownReference(DomainError):
 
 class SlugTaken(DomainError):
     """An explicit slug already used by another resource of the same kind."""
+
+
+class Conflict(DomainError):
+    """The request clashes with the resource's current state."""
+
+
+class InvalidValue(DomainError):
+    """A well-formed value the domain refuses (a schedule in the past)."""

@@ -7,8 +7,22 @@ import uuid
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload, with_expression
 
-from api.models import Article, ArticleAuthor, ArticleTag, Author, Tag
-from api.services.visibility import article_is_public, public_articles
+from api.models import (
+    ApiKey,
+    Article,
+    ArticleAuthor,
+    ArticleRevision,
+    ArticleTag,
+    Author,
+    SlugRedirect,
+    Tag,
+)
+from api.services.visibility import (
+    article_is_public,
+    article_is_readable_by,
+    article_was_public,
+    public_articles,
+)
 
 ARTICLE_SORT_COLUMNS = {
     "published_at": Article.published_at,
@@ -31,8 +45,10 @@ def _order(stmt: Select, sort: list[tuple[str, bool]], columns: dict, tiebreak) 
     return stmt.order_by(*clauses, tiebreak)
 
 
-def list_public_articles(
+def list_articles(
+    principal=None,
     *,
+    status: list[str] | None = None,
     tag: str | None = None,
     author: str | None = None,
     lang: str | None = None,
@@ -40,7 +56,10 @@ def list_public_articles(
     published_before=None,
     sort: list[tuple[str, bool]] | None = None,
 ) -> Select:
-    stmt = public_articles()
+    if status:  # editorial listing: what the caller may read, in the statuses asked
+        stmt = select(Article).where(article_is_readable_by(principal), Article.status.in_(status))
+    else:
+        stmt = public_articles()
     if tag is not None:
         stmt = stmt.where(
             Article.id.in_(select(ArticleTag.article_id).join(Tag).where(Tag.slug == tag))
@@ -61,12 +80,40 @@ def list_public_articles(
     return _with_bylines(stmt)
 
 
-def public_article_by_id(article_id: uuid.UUID) -> Select:
-    return _with_bylines(public_articles().where(Article.id == article_id))
+def article_by_id(article_id: uuid.UUID, principal=None) -> Select:
+    """The article, if the caller may read it."""
+    stmt = select(Article).where(Article.id == article_id, article_is_readable_by(principal))
+    return _with_bylines(stmt)
 
 
-def public_article_by_slug(slug: str) -> Select:
-    return _with_bylines(public_articles().where(Article.slug == slug))
+def article_by_slug(slug: str, principal=None) -> Select:
+    stmt = select(Article).where(Article.slug == slug, article_is_readable_by(principal))
+    return _with_bylines(stmt)
+
+
+def any_article_by_id(article_id: uuid.UUID) -> Select:
+    """Whatever its state, deleted included: for editorial actions, which check permissions."""
+    return _with_bylines(select(Article).where(Article.id == article_id))
+
+
+def gone_article(*, article_id: uuid.UUID | None = None, slug: str | None = None) -> Select:
+    """A deleted article that had been public (reads answer 410), by id or slug."""
+    stmt = select(Article.id).where(article_was_public())
+    if article_id is not None:
+        return stmt.where(Article.id == article_id)
+    return stmt.where(Article.slug == slug)
+
+
+def redirected_id(model, slug: str) -> Select:
+    """The id of the `model` row whose former slug is `slug`."""
+    return select(SlugRedirect.target_id).where(
+        SlugRedirect.resource == model.__tablename__, SlugRedirect.slug == slug
+    )
+
+
+def moved_slug(model, slug: str) -> Select:
+    """The current slug of the `model` row whose former slug is `slug`."""
+    return select(model.slug).where(model.id.in_(redirected_id(model, slug)))
 
 
 # Each counted resource: the link table to articles, and the link's column naming the resource
@@ -115,3 +162,21 @@ def author_by_id(author_id: uuid.UUID) -> Select:
 
 def author_by_slug(slug: str) -> Select:
     return _with_article_count(Author).where(Author.slug == slug)
+
+
+def revisions_of(article_id: uuid.UUID) -> Select:
+    return (
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id == article_id)
+        .order_by(ArticleRevision.number.desc())
+    )
+
+
+def revision_of(article_id: uuid.UUID, number: int) -> Select:
+    return select(ArticleRevision).where(
+        ArticleRevision.article_id == article_id, ArticleRevision.number == number
+    )
+
+
+def list_keys() -> Select:
+    return select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id)

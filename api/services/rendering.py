@@ -100,7 +100,14 @@ def html_to_text(html: str) -> str:
 
 
 def render_markdown(source: str) -> RenderedBody:
-    html = sanitize_html(_markdown.render(source))
+    return _rendered(sanitize_html(_markdown.render(source)))
+
+
+def render_html(source: str) -> RenderedBody:
+    return _rendered(sanitize_html(source))
+
+
+def _rendered(html: str) -> RenderedBody:
     text = html_to_text(html)
     words = len(_WORD.findall(text))
     return RenderedBody(
