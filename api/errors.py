@@ -122,8 +122,11 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 def handle_domain_error(error: DomainError) -> Response:
     status = DOMAIN_STATUSES.get(type(error), 422)
-    errors = {error.field: [error.message]} if error.field else None
-    return problem(status, error.message, errors=errors)
+    if error.field:
+        return problem(
+            status, f"{error.field}: {error.message}", errors={error.field: [error.message]}
+        )
+    return problem(status, error.message)
 
 
 def handle_stale_data(_error: StaleDataError) -> Response:
