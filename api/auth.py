@@ -44,11 +44,16 @@ def _unauthorized(detail: str, error: str = "invalid_token"):
     )
 
 
+# Probes and docs read no key: a liveness probe must not touch the database, nor answer 401
+# to a header a proxy added
+UNAUTHENTICATED_BLUEPRINTS = frozenset({"health", "docs", "api-docs"})
+
+
 def authenticate():
-    """Runs before every request: a bad key is refused at once, whatever the endpoint."""
+    """Runs before every request: a bad key is refused at once, whatever the API endpoint."""
     g.principal = None
     header = request.headers.get("Authorization")
-    if header is None:
+    if header is None or request.blueprint in UNAUTHENTICATED_BLUEPRINTS:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

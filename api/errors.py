@@ -69,7 +69,10 @@ def _flatten(messages: dict) -> dict[str, list[str]]:
     def walk(prefix: str, value) -> None:
         if isinstance(value, dict):
             for key, sub in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+                if key == "_schema" and prefix:  # {"seo": {"_schema": […]}}: the field is `seo`
+                    walk(prefix, sub)
+                else:
+                    walk(f"{prefix}.{key}" if prefix else str(key), sub)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             flat.setdefault(prefix or "_schema", []).extend(value)
         elif isinstance(value, list):
@@ -97,8 +100,9 @@ def handle_http_exception(error: HTTPException) -> Response:
     if isinstance(error, RequestRedirect):  # a redirect, not an error
         return error.get_response()
     status = error.code or 500
-    headers = dict(error.get_headers()) if status != 500 else {}
     data = getattr(error, "data", None) or {}
+    # flask-smorest's abort(..., headers=...) keeps them in `data` (WWW-Authenticate on a 401)
+    headers = {**dict(error.get_headers()), **(data.get("headers") or {})} if status != 500 else {}
     if isinstance(error, InternalServerError) or status >= 500:
         original = getattr(error, "original_exception", None)
         if original is not None:
@@ -139,7 +143,11 @@ def handle_invalid_preview(error: InvalidPreviewToken) -> Response:
 
 
 def require_json_bodies() -> Response | None:
-    """A body sent to a write operation must be JSON: anything else is a 415, never guessed."""
+    """A body sent to a write operation must be JSON: anything else is a 415, never guessed.
+
+    Checked by `Blueprint.auth` once the caller is known to be allowed (every write needs a
+    key), so a 401 or 403 comes first.
+    """
     if request.method not in {"POST", "PUT", "PATCH"}:
         return None
     has_body = bool(request.content_length) or "chunked" in request.headers.get(
@@ -151,7 +159,6 @@ def require_json_bodies() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(require_json_bodies)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(InvalidPreviewToken, handle_invalid_preview)

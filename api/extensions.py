@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import http
+import re
 from functools import wraps
+from json import JSONDecodeError
 
 import flask_smorest
 import marshmallow as ma
@@ -20,7 +22,7 @@ from api.db import db
 from api.services import queries
 from api.services.pagination import Page
 from schemas.common import PROBLEM_EXAMPLE, ProblemSchema
-from schemas.fields import SLUG_MAX_LENGTH, SLUG_PATTERN
+from schemas.fields import SLUG_MAX_LENGTH, SLUG_PATTERN, VALIDATOR_PATTERNS
 
 
 class SlugConverter(BaseConverter):
@@ -58,9 +60,64 @@ class StrictParser(FlaskParser):
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE}
 
+    def load_json(self, req, schema):
+        """A body nested deeper than the parser goes, or holding an unpaired surrogate escape
+        (`"\\ud800"` is no Unicode text: RFC 7493), is not valid JSON either: a 400, not a 500."""
+        try:
+            data = super().load_json(req, schema)
+        except RecursionError:
+            return self._handle_invalid_json_error(JSONDecodeError("Too deep", "body", 0), req)
+        if _holds_lone_surrogate(data):
+            return self._handle_invalid_json_error(JSONDecodeError("Surrogate", "body", 0), req)
+        return data
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _holds_lone_surrogate(data) -> bool:
+    """Whether a string or key anywhere in parsed JSON holds a surrogate (pairs were joined)."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+# Statuses every operation of a kind can answer, whatever its view does
+WRITE_METHODS = frozenset({"post", "put", "patch"})
+# Every write goes through `Blueprint.auth`, whose `errors.require_json_bodies` refuses any
+# body that is not JSON, even where none is read
+ANY_WRITE_ERRORS = (415,)
+# A JSON body: not JSON (400), over MAX_CONTENT_LENGTH (413), not JSON-typed (415), invalid (422)
+JSON_BODY_ERRORS = (400, 413, 415, 422)
+
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_request_errors_doc)
+
+    @staticmethod
+    def _prepare_request_errors_doc(doc, _doc_info, *, method, **_kwargs):
+        """Document the statuses an operation answers before its view runs: they come from
+        `require_json_bodies`, `MAX_CONTENT_LENGTH` and the JSON parser, not from the view."""
+        statuses = set(ANY_WRITE_ERRORS) if method in WRITE_METHODS else set()
+        if "requestBody" in doc:
+            statuses.update(JSON_BODY_ERRORS)
+        responses = doc.setdefault("responses", {})
+        for status in sorted(statuses):
+            responses.setdefault(status, http.HTTPStatus(status).name)
+        return doc
 
     def query(self, schema):
         """Query-string arguments: documented as parameters, rejected with a 400 when bad."""
@@ -68,12 +125,15 @@ class Blueprint(flask_smorest.Blueprint):
 
     def auth(self, role: str):
         """Require an API key with `role` or higher, checked before anything else (a 401 comes
-        before a 422 or a 428), and document the requirement and its 401/403."""
+        before a 415, 422 or 428), and document the requirement and its 401/403."""
 
         def decorator(func):
             @wraps(func)
             def wrapper(*args, **kwargs):
                 require(role)
+                not_json = errors.require_json_bodies()
+                if not_json is not None:
+                    return not_json
                 return func(*args, **kwargs)
 
             wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)
@@ -82,8 +142,16 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def optional_auth(self, func):
-        """Anonymous callers are served; a key can widen what the operation returns."""
-        return self.doc(security=[{}, {"bearerAuth": []}])(func)
+        """Anonymous callers are served; a key can widen what the operation returns. An unknown
+        or revoked key is refused (401) wherever it is sent, so that status is documented."""
+        func = self.doc(security=[{}, {"bearerAuth": []}])(func)
+        return self.errors(401)(func)
+
+    def no_auth(self, func):
+        """Needs no key and reads none (another credential, such as a signed token, may apply);
+        a key sent anyway is still checked (401 when unknown or revoked)."""
+        func = self.doc(security=[])(func)
+        return self.errors(401)(func)
 
     def errors(self, *statuses: int):
         """Document the problem+json error responses an operation can answer."""
@@ -96,6 +164,24 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
 
+def validator_patterns(_converter, field: ma.fields.Field, ret: dict, **_kwargs) -> dict:
+    """An apispec attribute function: a field's validator functions, as a `pattern` (several
+    patterns, a field's own included, are all required by lookaheads)."""
+    patterns = [
+        pattern
+        for validator in field.validators
+        for function, pattern in VALIDATOR_PATTERNS.items()
+        if validator is function
+    ]
+    if not patterns:
+        return {}
+    if "pattern" in ret:
+        patterns.insert(0, ret["pattern"])
+    if len(patterns) == 1:
+        return {"pattern": patterns[0]}
+    return {"pattern": "".join(f"(?={pattern})" for pattern in patterns)}
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ProblemSchema
 
@@ -103,6 +189,10 @@ class Api(flask_smorest.Api):
         app.url_map.converters["slug"] = SlugConverter
         super().init_app(app, spec_kwargs=spec_kwargs)
         self.register_converter(SlugConverter, _slug_parameter_schema)
+        # apispec says `format: url`, which JSON Schema does not know: clients and validators
+        # would take any string
+        self.register_field(ma.fields.Url, "string", "uri")
+        self.ma_plugin.converter.add_attribute_function(validator_patterns)
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)

@@ -9,8 +9,10 @@ from schemas.fields import (
     PlainText,
     Slug,
     SortField,
+    Url,
     UTCDateTime,
     language_validator,
+    no_control_characters,
     plain_text,
     safe_markdown,
 )
@@ -21,7 +23,7 @@ ARTICLE_STATUSES = ("draft", "scheduled", "published", "archived")
 
 
 class FeatureImageSchema(Schema):
-    url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    url = Url(required=True)
     alt = PlainText(500, allow_none=True)
     caption = PlainText(500, allow_none=True)
     credit = PlainText(300, allow_none=True)
@@ -30,9 +32,15 @@ class FeatureImageSchema(Schema):
 class SeoSchema(Schema):
     meta_title = PlainText(300, allow_none=True)
     meta_description = PlainText(500, allow_none=True)
-    canonical_url = fields.Url(
-        allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=2048)
-    )
+    canonical_url = Url(allow_none=True)
+
+
+class WholeNested(fields.Nested):
+    """A sub-object that replaces the stored one, so it is validated whole even in a PATCH
+    (a partial load would let `{"feature_image": {"alt": …}}` through without its URL)."""
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        return super()._deserialize(value, attr, data, partial=None, **kwargs)
 
 
 class ArticleSummarySchema(Schema):
@@ -89,7 +97,7 @@ class ArticleCreateSchema(Schema):
     )
     body = fields.String(
         load_default="",
-        validate=validate.Length(max=500_000),
+        validate=[validate.Length(max=500_000), no_control_characters],
         metadata={"description": "Markdown (default) or HTML, as `body_format` says."},
     )
     body_format = fields.String(
@@ -102,19 +110,25 @@ class ArticleCreateSchema(Schema):
         validate=[validate.Length(max=35), language_validator],
         metadata={"pattern": LANGUAGE_PATTERN},
     )
-    feature_image = fields.Nested(FeatureImageSchema, allow_none=True)
+    feature_image = WholeNested(
+        FeatureImageSchema,
+        allow_none=True,
+        metadata={
+            "description": "Replaced whole: send its `url` with any change; null removes it."
+        },
+    )
     seo = fields.Nested(SeoSchema, load_default=dict)
     authors = fields.List(
         Slug(),
         load_default=list,
         validate=validate.Length(max=20),
-        metadata={"description": "Author slugs in byline order."},
+        metadata={"description": "Author slugs in byline order.", "uniqueItems": True},
     )
     tags = fields.List(
         Slug(),
         load_default=list,
         validate=validate.Length(max=50),
-        metadata={"description": "Tag slugs, primary tag first."},
+        metadata={"description": "Tag slugs, primary tag first.", "uniqueItems": True},
     )
 
     @validates_schema

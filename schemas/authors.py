@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import PageLinksSchema, PageMetaSchema, PaginationArgsSchema
-from schemas.fields import PlainText, Slug, SortField, UTCDateTime, plain_text
+from schemas.fields import PlainText, Slug, SortField, Url, UTCDateTime, plain_text
 
 AUTHOR_SORT_KEYS = ("name", "slug", "article_count", "created_at")
 SOCIAL_NETWORKS = (
@@ -20,9 +20,7 @@ SOCIAL_NETWORKS = (
 
 
 def _url(**kwargs):
-    return fields.Url(
-        allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=2048), **kwargs
-    )
+    return Url(allow_none=True, **kwargs)
 
 
 class SocialLinksSchema(Schema):
@@ -56,7 +54,7 @@ class AuthorSchema(Schema):
 
 class AuthorCreateSchema(Schema):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=200), plain_text])
-    slug = Slug(metadata={"description": "Generated from the name when absent; editable."})
+    slug = Slug(120, metadata={"description": "Generated from the name when absent; editable."})
     bio = PlainText(5000, allow_none=True)
     avatar_url = _url()
     website = _url()

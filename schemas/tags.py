@@ -22,7 +22,7 @@ class TagSchema(Schema):
 
 class TagCreateSchema(Schema):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=120), plain_text])
-    slug = Slug(metadata={"description": "Generated from the name when absent; editable."})
+    slug = Slug(120, metadata={"description": "Generated from the name when absent; editable."})
     description = PlainText(5000, allow_none=True)
 
 

@@ -14,6 +14,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 SNAPSHOT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 SPEC = yaml.safe_load(SNAPSHOT.read_text(encoding="utf-8"))
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
+WRITE_METHODS = ("post", "put", "patch", "delete")
 PROBLEM = "application/problem+json"
 SEED_TITLE = "Séoul accueille la seconde édition du AI Safety Summit"
 SEED_KICKER = "AI Seoul Safety Summit"
@@ -48,6 +49,31 @@ def parameters(method: str, path: str) -> list[dict]:
 
 def responses(method: str, path: str) -> dict[str, dict]:
     return {status: resolve(r) for status, r in operation(method, path)["responses"].items()}
+
+
+def refs_in(node, seen: frozenset[str] = frozenset()) -> set[str]:
+    """Every `$ref` reachable from `node`, transitively."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if ref:
+            return set() if ref in seen else {ref} | refs_in(resolve(node), seen | {ref})
+        for value in node.values():
+            found |= refs_in(value, seen)
+    elif isinstance(node, list):
+        for value in node:
+            found |= refs_in(value, seen)
+    return found
+
+
+def security_of(method: str, path: str) -> list[dict] | None:
+    """The operation's security requirements (none at the top level to inherit)."""
+    return operation(method, path).get("security", SPEC.get("security"))
+
+
+def header_parameter(method: str, path: str, name: str) -> dict | None:
+    found = [p for p in parameters(method, path) if p["in"] == "header" and p["name"] == name]
+    return found[0] if found else None
 
 
 def examples_in(node, seen: frozenset[str] = frozenset()) -> list:
@@ -127,6 +153,9 @@ def test_operation_documents_its_success_schema(method, path):
     success = {s: r for s, r in responses(method, path).items() if s.startswith("2")}
     assert success, "no 2xx response"
     for status, response in success.items():
+        if status == "204":
+            assert not response.get("content"), "a 204 has no body, so documents no content"
+            continue
         schema = response.get("content", {}).get("application/json", {}).get("schema")
         assert schema, f"{status} has no application/json schema"
         assert resolve(schema).get("properties"), f"{status} schema documents no properties"
@@ -140,6 +169,20 @@ def test_operation_documents_its_errors_as_problems(method, path):
         required.add("404")  # an unknown id or slug
     if any(p["in"] == "query" for p in parameters(method, path)):
         required.add("400")  # a bad or unknown query parameter
+    if method in ("post", "put", "patch"):
+        required.add("415")  # any body but JSON (`require_json_bodies`), even where none is read
+    if "requestBody" in operation(method, path):
+        required |= {"400", "413", "415", "422"}  # not JSON, too large, not JSON-typed, invalid
+    requirements = security_of(method, path) or []
+    if any("bearerAuth" in requirement for requirement in requirements):
+        required.add("401")  # an unknown or revoked key
+        if {} not in requirements:
+            required.add("403")  # a key whose role is too low
+    if_match = header_parameter(method, path, "If-Match")
+    if if_match:
+        required.add("412")  # a stale ETag, or a concurrent write
+        if if_match.get("required"):
+            required.add("428")  # no If-Match at all
     assert required <= documented.keys(), f"missing {sorted(required - documented.keys())}"
     for status, response in documented.items():
         if status == "default" or status[0] in "45":
@@ -149,15 +192,53 @@ def test_operation_documents_its_errors_as_problems(method, path):
             }, status
 
 
-ARTICLE_OPERATIONS = [p for p in OPERATIONS if "articles" in operation(*p.values).get("tags", [])]
+def test_the_bearer_scheme_is_declared():
+    scheme = SPEC["components"]["securitySchemes"]["bearerAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert "Authorization: Bearer" in scheme["description"]
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_operation_declares_its_security(method, path):
+    """Writes need a key; reads under /v1 say whether a key is optional or needed; every
+    requirement names a declared scheme."""
+    requirements = security_of(method, path)
+    schemes = SPEC["components"].get("securitySchemes", {})
+    for requirement in requirements or []:
+        assert requirement.keys() <= schemes.keys(), requirement
+    if method in WRITE_METHODS:
+        assert requirements, "a write needs a key: declare `security`"
+        assert {} not in requirements, "a write is never anonymous"
+    elif path.startswith("/v1/"):
+        assert requirements is not None, "declare `security`: optional (`{}` first) or required"
+
+
+def returns_an_article(method: str, path: str) -> bool:
+    articles = {"#/components/schemas/Article", "#/components/schemas/ArticleSummary"}
+    return any(
+        articles & refs_in(response.get("content", {}))
+        for status, response in responses(method, path).items()
+        if status.startswith("2")
+    )
+
+
+ARTICLE_OPERATIONS = [p for p in OPERATIONS if returns_an_article(*p.values)]
+
+
+def test_article_operations_are_found():
+    labels = {p.id for p in ARTICLE_OPERATIONS}
+    assert {"GET /v1/articles", "POST /v1/articles", "GET /v1/preview/{token}"} <= labels
+    assert "DELETE /v1/articles/{article_id}" not in labels  # a 204 returns nothing
 
 
 @pytest.mark.parametrize(("method", "path"), ARTICLE_OPERATIONS)
 def test_article_operation_examples_show_the_seed_article(method, path):
-    schema = responses(method, path)["200"]["content"]["application/json"]["schema"]
-    examples = examples_in(schema)
-    assert SEED_TITLE in examples
-    assert SEED_KICKER in examples
+    """Every operation answering an article shows the seed article in its success example."""
+    for status, response in responses(method, path).items():
+        if status.startswith("2"):
+            examples = examples_in(response["content"]["application/json"]["schema"])
+            assert SEED_TITLE in examples, status
+            assert SEED_KICKER in examples, status
 
 
 def test_seed_article_is_in_the_spec_examples():

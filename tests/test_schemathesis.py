@@ -1,14 +1,16 @@
-"""Schemathesis: every operation of the committed spec, fuzzed in-process on the seed data.
+"""Schemathesis: every operation of the committed spec, fuzzed in-process on the seed data,
+anonymously and with an editor's and an admin's API key.
 
 Each example runs Schemathesis's default checks, among them: no 5xx, a documented status and
 content type, a body matching the documented schema, schema-valid input accepted and invalid
-input rejected with a 4xx; plus `status_is_listed`, as `default` documents every status.
-Hypothesis runs all examples of an operation in one test, hence in the one transaction the
-test rolls back.
+input rejected with a 4xx, a missing `Authorization` answered 401; plus `status_is_listed`, as
+`default` documents every status. Hypothesis runs all examples of an operation in one test,
+hence in the one transaction the test rolls back.
 """
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -17,10 +19,45 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 
 from api.models import Article, Author, Tag
+from api.services import keys
+from api.services.keys import KEY_PREFIX
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "openapi.yaml"
 
 schema = schemathesis.openapi.from_path(SNAPSHOT)
+
+FUZZ_SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,  # the same examples on every run: CI is reproducible, never flaky
+    # `seeded` and the keys are made once per operation; examples share that data
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+
+# Body fields naming other records by slug: a drawn slug names nothing, which answers 422 as a
+# drawn id answers 404. Schema-valid cases name the seed records instead, so that
+# `positive_data_acceptance` still holds every other constraint of these bodies to the spec.
+SEED_REFERENCES = {
+    "tags": "intelligence-artificielle",
+    "authors": "la-redaction",
+    "author": "la-redaction",  # an author key's profile
+}
+
+
+@schema.hook
+def map_case(_ctx, case):
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return case
+    if not isinstance(case.body, dict):
+        return case
+    for field, slug in SEED_REFERENCES.items():
+        value = case.body.get(field)
+        if isinstance(value, list) and value:
+            case.body[field] = [slug]
+        elif isinstance(value, str):
+            case.body[field] = slug
+    return case
 
 
 def status_is_listed(ctx, response, case):
@@ -34,16 +71,78 @@ def status_is_listed(ctx, response, case):
     )
 
 
+def call_and_validate(case, app):
+    """Send `case` to the app in-process and run every check, `status_is_listed` included."""
+    # The schema comes from a file, so it knows no app: the follow-up requests some checks send
+    # (`ignored_auth` replays a request without its key) take their transport from it
+    case.operation.schema.app = app
+    return case.call_and_validate(app=app, additional_checks=[status_is_listed])
+
+
+# Credentials go through Schemathesis's auth mechanism, not hard-coded headers: it sends them
+# where the spec's security requirements say, and leaves them out where it tests their absence.
+# It builds its coverage-phase cases, credentials included, when it collects the tests, before
+# any fixture runs: so each role's secret is fixed for the session, and `api_keys` stores keys
+# with these secrets in each test's rolled-back transaction.
+SECRETS = {role: KEY_PREFIX + secrets.token_urlsafe(32) for role in ("editor", "admin")}
+
+
+class _KeyAuth:
+    """Schemathesis's auth provider protocol: `get` the credential, `set` it on a case."""
+
+    role: str
+
+    def get(self, _case, _ctx):
+        return SECRETS[self.role]
+
+    def set(self, case, data, _ctx):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+class EditorKey(_KeyAuth):
+    role = "editor"
+
+
+class AdminKey(_KeyAuth):
+    role = "admin"
+
+
+@pytest.fixture
+def api_keys(session, monkeypatch) -> dict[str, str]:
+    """A key per role, made by `create_key` with the role's session-wide secret."""
+    for role, secret in SECRETS.items():
+        with monkeypatch.context() as patch:
+            patch.setattr(keys.secrets, "token_urlsafe", lambda _n, s=secret: s[len(KEY_PREFIX) :])
+            _key, minted = keys.create_key(session, name=f"schemathesis {role}", role=role)
+        assert minted == secret
+    session.commit()
+    return SECRETS
+
+
 @schema.parametrize()
-@settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,  # the same examples on every run: CI is reproducible, never flaky
-    # `seeded` is loaded once per operation; every example reads the same, unchanged data
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@FUZZ_SETTINGS
 def test_operation_honours_the_spec(case, app, seeded):
-    case.call_and_validate(app=app, additional_checks=[status_is_listed])
+    """Anonymously: public reads answer, everything else asks for a key (401)."""
+    call_and_validate(case, app)
+
+
+# `refresh_interval=None`: nothing to cache or refresh, and a 401 is never replayed with fresh
+# credentials, so it fails the test as it should
+@schema.auth(EditorKey, refresh_interval=None)
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_operation_honours_the_spec_as_editor(case, app, seeded, api_keys):
+    """With an editor's key: writes and lifecycle actions run (on drawn ids, mostly a 404);
+    keys and purging answer 403."""
+    call_and_validate(case, app)
+
+
+@schema.auth(AdminKey, refresh_interval=None)
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_operation_honours_the_spec_as_admin(case, app, seeded, api_keys):
+    """With an admin's key: every operation is allowed."""
+    call_and_validate(case, app)
 
 
 SEED_RECORDS = {
@@ -113,3 +212,107 @@ def test_every_rfc3339_form_of_a_date_time_is_accepted(app, seeded, moment):
     )
     response = case.call_and_validate(app=app, additional_checks=[status_is_listed])
     assert response.json()["meta"]["total"] == 1  # the seed article, published at that instant
+
+
+class Walk:
+    """Scripted requests, each answer checked by Schemathesis against the spec: drawn ids never
+    name a record, so only these see writes and lifecycle actions succeed. They carry the key
+    as a client would, in the `Authorization` header."""
+
+    def __init__(self, app, key: dict, **path_parameters: str):
+        self.app, self.key, self.path_parameters = app, key, path_parameters
+
+    def __call__(self, label: str, status: int, *, anonymous=False, headers=None, **kwargs):
+        operation = schema.find_operation_by_label(label)
+        given = {**self.path_parameters, **kwargs.pop("path_parameters", {})}
+        names = {parameter.name for parameter in operation.path_parameters}
+        if "body" in kwargs:
+            kwargs["media_type"] = "application/json"
+        case = operation.Case(
+            path_parameters={name: value for name, value in given.items() if name in names},
+            headers={**({} if anonymous else self.key), **(headers or {})},
+            **kwargs,
+        )
+        response = call_and_validate(case, self.app)
+        assert response.status_code == status, response.text
+        return response
+
+    def etag(self, label: str, **kwargs) -> str:
+        return self(label, 200, **kwargs).headers["etag"][0]
+
+
+def test_article_lifecycle_answers_as_documented(app, seeded, make_key):
+    """Edit, redirect, unpublish, schedule, archive, publish, preview, revisions, delete,
+    restore and purge the seed article."""
+    walk = Walk(app, make_key("admin"), article_id=str(seeded.id))
+    one = "/v1/articles/{article_id}"
+    old_slug = seeded.slug
+
+    etag = walk.etag(f"GET {one}")
+    changed = {"title": "Séoul, second sommet", "slug": "seoul-second-sommet", "tags": []}
+    walk(f"PATCH {one}", 412, headers={"If-Match": '"stale"'}, body=changed)
+    walk(f"PATCH {one}", 428, body=changed)
+    walk(f"PATCH {one}", 200, headers={"If-Match": etag}, body=changed)
+    walk("GET /v1/articles/slug/{slug}", 301, anonymous=True, path_parameters={"slug": old_slug})
+    walk(f"POST {one}/unpublish", 200)
+    walk(f"POST {one}/schedule", 200, body={"published_at": "2999-05-21T08:00:00Z"})
+    walk(f"POST {one}/schedule", 422, body={"published_at": "9999-12-31T23:59:59-12:00"})
+    walk(f"POST {one}/archive", 200)
+    walk(f"POST {one}/publish", 200, body={})
+    token = walk(f"POST {one}/preview", 201).json()["data"]["token"]
+    walk("GET /v1/preview/{token}", 200, anonymous=True, path_parameters={"token": token})
+    walk(f"GET {one}/revisions", 200)
+    walk(f"GET {one}/revisions/{{number}}", 200, path_parameters={"number": 1})
+    walk(f"POST {one}/revisions/{{number}}/revert", 200, path_parameters={"number": 1})
+    walk(f"POST {one}/purge", 409)  # not deleted
+    walk(f"DELETE {one}", 204, headers={"If-Match": walk.etag(f"GET {one}")})
+    walk(f"GET {one}", 410, anonymous=True)
+    walk(f"DELETE {one}", 409, headers={"If-Match": "*"})  # already deleted
+    walk(f"POST {one}/restore", 200)
+    walk(f"DELETE {one}", 204, headers={"If-Match": walk.etag(f"GET {one}")})
+    walk(f"POST {one}/purge", 204)
+    walk(f"GET {one}", 404, anonymous=True)
+
+
+def test_article_creation_answers_as_documented(app, seeded, make_key):
+    walk = Walk(app, make_key("author"))
+    body = {"title": "Un brouillon", "tags": ["intelligence-artificielle"], "authors": []}
+    created = walk("POST /v1/articles", 201, body=body).json()["data"]
+    walk("POST /v1/articles", 409, body={**body, "slug": created["slug"]})
+    walk("GET /v1/articles", 200, query={"status": "draft"})
+
+
+@pytest.mark.parametrize("resource", ["tags", "authors"])
+def test_tag_and_author_writes_answer_as_documented(app, seeded, make_key, resource):
+    walk = Walk(app, make_key("editor"))
+    name = f"{resource.removesuffix('s')}_id"
+    one = f"/v1/{resource}/{{{name}}}"
+    created = walk(f"POST /v1/{resource}", 201, body={"name": "Corée du Sud"}).json()["data"]
+    walk.path_parameters[name] = created["id"]
+    etag = walk.etag(f"GET {one}")
+    walk(f"PATCH {one}", 200, headers={"If-Match": etag}, body={"slug": "coree"})
+    walk(f"GET /v1/{resource}/slug/{{slug}}", 301, path_parameters={"slug": created["slug"]})
+    walk(f"POST /v1/{resource}", 409, body={"name": "Autre", "slug": "coree"})
+    walk(f"DELETE {one}", 412, headers={"If-Match": etag})
+    walk(f"DELETE {one}", 204)
+    seed = {"slug": SEED_RECORDS[resource][1]}  # the seed article's
+    seed_id = walk(f"GET /v1/{resource}/slug/{{slug}}", 200, path_parameters=seed).json()["data"][
+        "id"
+    ]
+    walk(f"DELETE {one}", 409, path_parameters={name: seed_id})
+
+
+def test_key_management_answers_as_documented(app, seeded, make_key):
+    walk = Walk(app, make_key("admin"))
+    body = {"name": "Partenaire syndication", "role": "author", "author": "la-redaction"}
+    created = walk("POST /v1/keys", 201, body=body).json()["data"]
+    walk.path_parameters["key_id"] = created["id"]
+    walk("GET /v1/keys/{key_id}", 200)
+    walk("GET /v1/keys", 200)
+    walk("DELETE /v1/keys/{key_id}", 204)
+    walk(
+        "GET /v1/articles",
+        401,
+        anonymous=True,
+        headers={"Authorization": f"Bearer {created['key']}"},
+    )

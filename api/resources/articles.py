@@ -75,7 +75,7 @@ class Articles(MethodView):
         },
     )
     @blp.response(201, ArticleEnvelopeSchema, headers={"Location": {"schema": {"type": "string"}}})
-    @blp.errors(409, 413, 415, 422)
+    @blp.errors(409)
     def post(self, data):
         """Create an article
 
@@ -108,7 +108,7 @@ class ArticleById(MethodView):
     @blp.arguments(ArticleUpdateSchema(partial=True), example={"title": "Un nouveau titre"})
     @blp.response(200, ArticleEnvelopeSchema)
     @blp.doc(parameters=[{**IF_MATCH_HEADER, "required": True}])
-    @blp.errors(404, 409, 412, 413, 415, 422, 428)
+    @blp.errors(404, 409, 412, 428)
     def patch(self, data, article_id: uuid.UUID):
         """Change an article
 

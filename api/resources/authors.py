@@ -38,6 +38,7 @@ NOT_FOUND = "No author has this identifier."
 
 @blp.route("")
 class Authors(MethodView):
+    @blp.optional_auth
     @blp.query(AuthorQueryArgsSchema)
     @blp.response(200, AuthorListSchema)
     @blp.errors(400)
@@ -52,7 +53,7 @@ class Authors(MethodView):
     @blp.auth("editor")
     @blp.arguments(AuthorCreateSchema, example={"name": "La rédaction"})
     @blp.response(201, AuthorEnvelopeSchema, headers={"Location": {"schema": {"type": "string"}}})
-    @blp.errors(409, 413, 415, 422)
+    @blp.errors(409)
     def post(self, data):
         """Create an author
 
@@ -69,6 +70,7 @@ class Authors(MethodView):
     "/<uuid:author_id>", parameters=[path_parameter("author_id", "The author’s id (a UUID).")]
 )
 class AuthorById(MethodView):
+    @blp.optional_auth
     @blp.query(NoQueryArgsSchema)
     @blp.response(200, AuthorEnvelopeSchema)
     @blp.errors(400, 404)
@@ -84,7 +86,7 @@ class AuthorById(MethodView):
     @blp.arguments(AuthorUpdateSchema(partial=True), example={"bio": "La rédaction du portail."})
     @blp.response(200, AuthorEnvelopeSchema)
     @blp.doc(parameters=[IF_MATCH_HEADER])
-    @blp.errors(404, 409, 412, 413, 415, 422)
+    @blp.errors(404, 409, 412)
     def patch(self, data, author_id: uuid.UUID):
         """Change an author
 
@@ -118,6 +120,7 @@ class AuthorById(MethodView):
     parameters=[path_parameter("slug", "The author’s slug.", example="la-redaction")],
 )
 class AuthorBySlug(MethodView):
+    @blp.optional_auth
     @blp.query(NoQueryArgsSchema)
     @blp.response(200, AuthorEnvelopeSchema)
     @blp.alt_response(301, description="The slug changed: `Location` gives the current one.")

@@ -48,7 +48,6 @@ class Keys(MethodView):
     @blp.auth("admin")
     @blp.arguments(KeyCreateSchema, example={"name": "Partenaire syndication", "role": "partner"})
     @blp.response(201, NewKeyEnvelopeSchema, headers={"Location": {"schema": {"type": "string"}}})
-    @blp.errors(413, 415, 422)
     def post(self, data):
         """Create an API key
 

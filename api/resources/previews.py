@@ -45,6 +45,7 @@ class PreviewLink(MethodView):
     parameters=[path_parameter("token", "A preview token, as its link gives it.")],
 )
 class Preview(MethodView):
+    @blp.no_auth
     @blp.response(200, ArticleEnvelopeSchema)
     @blp.errors(401, 404)
     def get(self, token: str):

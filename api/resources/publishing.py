@@ -39,7 +39,7 @@ class Publish(MethodView):
     @blp.arguments(PublishSchema, required=False, example={})
     @blp.response(200, ArticleEnvelopeSchema)
     @blp.doc(parameters=[IF_MATCH_HEADER])
-    @blp.errors(404, 409, 412, 415, 422)
+    @blp.errors(404, 409, 412)
     def post(self, data, article_id: uuid.UUID):
         """Publish an article
 
@@ -55,7 +55,7 @@ class Schedule(MethodView):
     @blp.arguments(ScheduleSchema, example={"published_at": "2030-05-21T08:00:00Z"})
     @blp.response(200, ArticleEnvelopeSchema)
     @blp.doc(parameters=[IF_MATCH_HEADER])
-    @blp.errors(404, 409, 412, 415, 422)
+    @blp.errors(404, 409, 412)
     def post(self, data, article_id: uuid.UUID):
         """Schedule an article
 
@@ -111,11 +111,12 @@ class Restore(MethodView):
 class Purge(MethodView):
     @blp.auth("admin")
     @blp.response(204)
-    @blp.errors(404, 409)
+    @blp.errors(404, 409, 412)
     def post(self, article_id: uuid.UUID):
         """Purge a deleted article
 
-        Removes it and its revisions for good. Admins only, and only once deleted.
+        Removes it and its revisions for good. Admins only, and only once deleted. A 412
+        answers when the article changes while it is being purged.
         """
         article = editable_article(article_id)
         lifecycle.purge(db.session, article)

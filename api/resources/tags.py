@@ -38,6 +38,7 @@ NOT_FOUND = "No tag has this identifier."
 
 @blp.route("")
 class Tags(MethodView):
+    @blp.optional_auth
     @blp.query(TagQueryArgsSchema)
     @blp.response(200, TagListSchema)
     @blp.errors(400)
@@ -52,7 +53,7 @@ class Tags(MethodView):
     @blp.auth("editor")
     @blp.arguments(TagCreateSchema, example={"name": "intelligence artificielle"})
     @blp.response(201, TagEnvelopeSchema, headers={"Location": {"schema": {"type": "string"}}})
-    @blp.errors(409, 413, 415, 422)
+    @blp.errors(409)
     def post(self, data):
         """Create a tag
 
@@ -67,6 +68,7 @@ class Tags(MethodView):
 
 @blp.route("/<uuid:tag_id>", parameters=[path_parameter("tag_id", "The tag's id (a UUID).")])
 class TagById(MethodView):
+    @blp.optional_auth
     @blp.query(NoQueryArgsSchema)
     @blp.response(200, TagEnvelopeSchema)
     @blp.errors(400, 404)
@@ -82,7 +84,7 @@ class TagById(MethodView):
     @blp.arguments(TagUpdateSchema(partial=True), example={"description": "L’actualité de l’IA."})
     @blp.response(200, TagEnvelopeSchema)
     @blp.doc(parameters=[IF_MATCH_HEADER])
-    @blp.errors(404, 409, 412, 413, 415, 422)
+    @blp.errors(404, 409, 412)
     def patch(self, data, tag_id: uuid.UUID):
         """Change a tag
 
@@ -116,6 +118,7 @@ class TagById(MethodView):
     parameters=[path_parameter("slug", "The tag's slug.", example="intelligence-artificielle")],
 )
 class TagBySlug(MethodView):
+    @blp.optional_auth
     @blp.query(NoQueryArgsSchema)
     @blp.response(200, TagEnvelopeSchema)
     @blp.alt_response(301, description="The slug changed: `Location` gives the current one.")

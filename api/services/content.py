@@ -19,6 +19,11 @@ _FEATURE_IMAGE_FIELDS = ("url", "alt", "caption", "credit")
 _SEO_FIELDS = ("meta_title", "meta_description", "canonical_url")
 
 
+def _fitted(model, column: str, value: str) -> str:
+    """`value`, cut to the column's length (transliteration lengthens names: `中` → `zhong`)."""
+    return value[: model.__table__.c[column].type.length]
+
+
 def _claim_slug(session: Session, model, obj, data: dict, source: str) -> None:
     """An explicit slug must be free; a generated one gets a numeric suffix when taken.
 
@@ -40,7 +45,9 @@ def _claim_slug(session: Session, model, obj, data: dict, source: str) -> None:
         )
         obj.slug = wanted
     elif not obj.slug:
-        obj.slug = unique_slug(session, model, make_slug(source), exclude_id=obj.id)
+        limit = model.__table__.c.slug.type.length
+        base = make_slug(source, limit)
+        obj.slug = unique_slug(session, model, base, exclude_id=obj.id, max_length=limit)
 
 
 def _resolve(session: Session, model, slugs: list[str], field: str) -> list:
@@ -55,7 +62,7 @@ def save_tag(session: Session, tag: Tag, data: dict) -> Tag:
     """Create or change a tag from validated input (absent fields keep their value)."""
     if "name" in data:
         tag.name = data["name"]
-        tag.sort_name = sort_key(data["name"])
+        tag.sort_name = _fitted(Tag, "sort_name", sort_key(data["name"]))
     if "description" in data:
         tag.description = data["description"]
     _claim_slug(session, Tag, tag, data, tag.name)
@@ -68,7 +75,7 @@ def save_author(session: Session, author: Author, data: dict) -> Author:
     """Create or change an author from validated input (absent fields keep their value)."""
     if "name" in data:
         author.name = data["name"]
-        author.sort_name = sort_key(data["name"])
+        author.sort_name = _fitted(Author, "sort_name", sort_key(data["name"]))
     for field in ("bio", "avatar_url", "website"):
         if field in data:
             setattr(author, field, data[field])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload, with_expression
 
 from api.models import (
@@ -97,11 +97,12 @@ def any_article_by_id(article_id: uuid.UUID) -> Select:
 
 
 def gone_article(*, article_id: uuid.UUID | None = None, slug: str | None = None) -> Select:
-    """A deleted article that had been public (reads answer 410), by id or slug."""
+    """A deleted article that had been public (reads answer 410), by id or slug, current or
+    former (a former slug answers as the current one would)."""
     stmt = select(Article.id).where(article_was_public())
     if article_id is not None:
         return stmt.where(Article.id == article_id)
-    return stmt.where(Article.slug == slug)
+    return stmt.where(or_(Article.slug == slug, Article.id.in_(redirected_id(Article, slug))))
 
 
 def redirected_id(model, slug: str) -> Select:

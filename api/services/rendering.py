@@ -70,6 +70,8 @@ _ALLOWED_ATTRIBUTES = {
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 _BLOCK_BREAK = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre|tr|figcaption)>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+# Text that reads as markup once unescaped (`&lt;img …&gt;` → `<img …>`)
+_MARKUP_LIKE = re.compile(r"<([a-zA-Z!?/][^<>]*)(>?)")
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,9 @@ def make_excerpt(html: str, limit: int = EXCERPT_LENGTH) -> str:
     """The first paragraph's text, cut at a word boundary with an ellipsis when too long."""
     match = re.search(r"<p>(.*?)</p>", html, re.DOTALL)
     text = unescape(_TAG.sub("", match.group(1))).strip() if match else ""
+    # An excerpt is plain text, as one a writer gives must be: text that would read as a tag
+    # wherever it is inserted as HTML gets angle quotes instead (`<script>` → `‹script›`)
+    text = _MARKUP_LIKE.sub(lambda m: f"‹{m.group(1)}{'›' if m.group(2) else ''}", text)
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:")

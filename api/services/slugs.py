@@ -23,9 +23,11 @@ def sort_key(text: str) -> str:
     return slugify(text, separator=" ", lowercase=True) or text.lower()
 
 
-def unique_slug(session: Session, model, base: str, exclude_id=None) -> str:
+def unique_slug(
+    session: Session, model, base: str, exclude_id=None, max_length: int = MAX_SLUG_LENGTH
+) -> str:
     """`base`, or `base-2`, `base-3`… whichever no other row of `model` uses."""
-    stem = base[: MAX_SLUG_LENGTH - 8].rstrip("-")  # room for a suffix
+    stem = base[: max_length - 8].rstrip("-")  # room for a suffix
     stmt = select(model.slug).where(model.slug.like(f"{stem}%"))  # slugs hold no % or _
     if exclude_id is not None:
         stmt = stmt.where(model.id != exclude_id)

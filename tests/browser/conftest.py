@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import ConsoleMessage, Request, sync_playwright
 from werkzeug.serving import make_server
 
 from api.db import db
+from api.services.keys import create_key
 from api.services.seeding import load_seeds
 from tests.conftest import SEEDS_DIR, make_migrated_app
 
@@ -30,13 +32,20 @@ TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
-def live_server(fresh_database) -> Iterator[str]:
-    """The app, migrated and seeded, served on a free port of 127.0.0.1; yields its base URL."""
+def live_app(fresh_database) -> Iterator[Flask]:
+    """The app the live server serves, migrated and seeded, on a database of its own."""
     app = make_migrated_app(fresh_database.url("browser"))
     with app.app_context():
         load_seeds(db.session, SEEDS_DIR)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    db.engine(app).dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(live_app) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -45,7 +54,19 @@ def live_server(fresh_database) -> Iterator[str]:
         server.shutdown()
         thread.join()
         server.server_close()
-        db.engine(app).dispose()
+
+
+@pytest.fixture(scope="module")
+def make_live_key(live_app):
+    """A new API key with `role` in the live server's database; returns its secret."""
+
+    def make(role: str, name: str) -> str:
+        with live_app.app_context():
+            _key, secret = create_key(db.session, name=name, role=role)
+            db.session.commit()
+        return secret
+
+    return make
 
 
 @pytest.fixture(scope="module")

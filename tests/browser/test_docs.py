@@ -80,6 +80,70 @@ def test_swagger_ui_try_it_out_lists_the_seed_article(page):
     expect(response.locator(".highlight-code")).to_contain_text(SEED_TITLE)
 
 
+def _open_operation(page: Page, method: str, path: str):
+    """The operation's block in Swagger UI, expanded."""
+    summary = page.locator(f'.opblock-summary-path[data-path="{path}"]')
+    operation = page.locator(f".opblock-{method}").filter(has=summary)
+    operation.locator(".opblock-summary-control").click()
+    return operation
+
+
+def _authorize(page: Page, secret: str) -> None:
+    """Swagger UI's Authorize dialog, filled with a key for the bearer scheme."""
+    page.locator(".auth-wrapper").get_by_role("button", name="Authorize").click()
+    dialog = page.locator(".modal-ux")
+    expect(dialog).to_contain_text("bearerAuth")
+    dialog.get_by_label("auth-bearer-value").fill(secret)
+    dialog.get_by_role("button", name="Apply credentials").click()
+    expect(dialog).to_contain_text("Authorized")
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_have_count(0)
+
+
+def _try_it_out(operation, **query: str):
+    operation.get_by_role("button", name="Try it out").click()
+    for name, value in query.items():
+        field = operation.locator(f'tr[data-param-name="{name}"]').locator("input, select")
+        if field.evaluate("element => element.tagName") == "SELECT":  # an enum
+            field.select_option(value)
+        else:
+            field.fill(value)
+    operation.get_by_role("button", name="Execute").click()
+    return operation.locator(".live-responses-table .response")
+
+
+def test_swagger_ui_without_a_key_a_protected_operation_answers_401(page):
+    page.goto("/docs")
+    response = _try_it_out(_open_operation(page, "get", "/v1/keys"))
+    expect(response.locator(".response-col_status")).to_have_text("401")
+
+
+def test_swagger_ui_authorize_with_an_admin_key_lists_keys(page, make_live_key):
+    secret = make_live_key("admin", name="Clé d’essai Swagger UI")
+    page.goto("/docs")
+    _authorize(page, secret)
+    operation = _open_operation(page, "get", "/v1/keys")
+    response = _try_it_out(operation)
+    expect(response.locator(".response-col_status")).to_have_text("200")
+    expect(response.locator(".highlight-code")).to_contain_text("Clé d’essai Swagger UI")
+    expect(response.locator(".highlight-code")).not_to_contain_text(secret)  # shown once only
+    expect(operation.locator(".curl-command")).to_contain_text("Authorization: Bearer")
+
+
+def test_swagger_ui_authorize_with_an_editor_key_lists_drafts(page, make_live_key):
+    secret = make_live_key("editor", name="Swagger UI editor")
+    draft = {"title": "Un brouillon que seule la rédaction voit"}
+    created = page.request.post(
+        "/v1/articles", data=draft, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert created.status == 201, created.text()
+    page.goto("/docs")
+    _authorize(page, secret)
+    response = _try_it_out(_open_operation(page, "get", "/v1/articles"), status="draft")
+    expect(response.locator(".response-col_status")).to_have_text("200")
+    expect(response.locator(".highlight-code")).to_contain_text(draft["title"])
+
+
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
 def test_docs_page_requests_nothing_from_other_hosts(page, page_log, live_server, path):
     page.goto(path)
