@@ -172,6 +172,12 @@ class ArticleQueryArgsSchema(PaginationArgsSchema):
             "example": "draft",
         },
     )
+    deleted = fields.Boolean(
+        metadata={
+            "description": "Editorial listing (an `editor` key or higher): `true` lists the "
+            "deleted articles, which can be restored."
+        }
+    )
     tag = Slug(metadata={"description": "Only articles carrying this tag (slug)."})
     author = Slug(metadata={"description": "Only articles signed by this author (slug)."})
     lang = fields.String(

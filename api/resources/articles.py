@@ -54,10 +54,13 @@ class Articles(MethodView):
 
         Newest first by default. Summaries embed their authors and tags but not the body;
         fetch one article for its body. Filters combine with AND. With an `author` key or
-        higher, `status` lists unpublished work instead.
+        higher, `status` lists unpublished work instead; editors list deleted articles with
+        `deleted=true`.
         """
         page, per_page = args.pop("page"), args.pop("per_page")
-        if args.get("status"):
+        if args.get("deleted"):
+            require("editor")
+        elif args.get("status"):
             require("author")
         stmt = queries.list_articles(current_principal(), **args)
         return page_response(paginate(db.session, stmt, page, per_page))

@@ -49,6 +49,7 @@ def list_articles(
     principal=None,
     *,
     status: list[str] | None = None,
+    deleted: bool = False,
     tag: str | None = None,
     author: str | None = None,
     lang: str | None = None,
@@ -56,7 +57,11 @@ def list_articles(
     published_before=None,
     sort: list[tuple[str, bool]] | None = None,
 ) -> Select:
-    if status:  # editorial listing: what the caller may read, in the statuses asked
+    if deleted:  # editorial listing of the bin: what an editor may restore
+        stmt = select(Article).where(Article.deleted_at.is_not(None))
+        if status:
+            stmt = stmt.where(Article.status.in_(status))
+    elif status:  # editorial listing: what the caller may read, in the statuses asked
         stmt = select(Article).where(article_is_readable_by(principal), Article.status.in_(status))
     else:
         stmt = public_articles()

@@ -160,6 +160,10 @@ PUBLIC_READS: list[PublicRead] = [
         lambda h: "/v1/articles?status=draft,scheduled,published,archived",
         status=needs_an_editorial_key,
     ),
+    # The bin needs an editor key
+    PublicRead(
+        "articles-deleted", lambda h: "/v1/articles?deleted=true", status=needs_an_editorial_key
+    ),
     # One article
     PublicRead("article-by-id", lambda h: f"/v1/articles/{h.id}", status=not_found_or_gone),
     PublicRead(

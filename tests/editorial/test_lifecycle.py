@@ -216,3 +216,21 @@ def test_authenticated_responses_are_never_cached(client, editor):
     response = client.get("/v1/articles", headers=editor)
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "Authorization" in response.headers["Vary"]
+
+
+def test_editors_list_deleted_articles_to_restore_them(client, editor, make_article):
+    kept, binned = make_article(), make_article()
+    client.delete(
+        f"/v1/articles/{binned.id}",
+        headers={**editor, "If-Match": _etag(client, editor, binned.id)},
+    )
+    data = client.get("/v1/articles?deleted=true", headers=editor).get_json()["data"]
+    assert [a["id"] for a in data] == [str(binned.id)]
+    assert str(kept.id) not in [a["id"] for a in data]
+
+
+@pytest.mark.parametrize("role", [None, "partner", "author"])
+def test_only_editors_list_deleted_articles(client, make_key, make_article, role):
+    headers = make_key(role) if role else {}
+    response = client.get("/v1/articles?deleted=true", headers=headers)
+    assert_problem(response, 401 if role is None else 403)
