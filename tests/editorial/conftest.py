@@ -27,17 +27,22 @@ def callers(make_key) -> dict[str, dict]:
     return {name: make_key(role, name=name) if role else {} for name, role in CALLER_ROLES.items()}
 
 
+def database_state(session) -> dict[str, list[tuple]]:
+    """Every row of every table (bookkeeping columns aside), in a stable order.
+
+    Plain SQL on the connection: changes a refused request left pending in a session are not
+    flushed, as the end of a real request discards them.
+    """
+    connection = session.connection()
+    state = {}
+    for table in Base.metadata.sorted_tables:
+        columns = [c for c in table.c if (table.name, c.name) not in _BOOKKEEPING_COLUMNS]
+        rows = connection.execute(select(*columns)).all()
+        state[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return state
+
+
 @pytest.fixture
 def database_contents(session):
     """A function returning every row of every table, to compare before and after a request."""
-
-    def contents() -> dict[str, list[tuple]]:
-        session.flush()  # whatever a request left pending counts too
-        state = {}
-        for table in Base.metadata.sorted_tables:
-            columns = [c for c in table.c if (table.name, c.name) not in _BOOKKEEPING_COLUMNS]
-            rows = session.execute(select(*columns)).all()
-            state[table.name] = sorted((tuple(row) for row in rows), key=repr)
-        return state
-
-    return contents
+    return lambda: database_state(session)

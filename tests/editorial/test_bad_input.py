@@ -18,24 +18,9 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 import pytest
-from sqlalchemy import select
 
-from api.db import Base
 from tests.conftest import assert_problem
-
-# Touched by every authenticated request, refused ones included: bookkeeping, not content
-_BOOKKEEPING = {("api_keys", "last_used_at")}
-
-
-def database_state(session) -> dict[str, list[tuple]]:
-    """Every row of every table (bookkeeping columns aside), in a stable order."""
-    connection = session.connection()  # plain SQL: nothing pending is flushed or hidden
-    state = {}
-    for table in Base.metadata.sorted_tables:
-        columns = [c for c in table.c if (table.name, c.name) not in _BOOKKEEPING]
-        rows = connection.execute(select(*columns)).all()
-        state[table.name] = sorted((tuple(row) for row in rows), key=repr)
-    return state
+from tests.editorial.conftest import database_state
 
 
 @contextmanager

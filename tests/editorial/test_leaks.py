@@ -96,6 +96,12 @@ def lists_only_the_visible_article(response, hidden: Hidden) -> None:
     assert {article["id"] for article in body["data"]} <= {hidden.visible_id}
 
 
+def lists_nothing(response, _hidden: Hidden) -> None:
+    body = response.get_json()
+    assert body["meta"]["total"] == 0, body["meta"]
+    assert body["data"] == []
+
+
 def counts_only_the_visible_article(resource: str) -> Callable[..., None]:
     def check(response, hidden: Hidden) -> None:
         body = response.get_json()
@@ -173,6 +179,18 @@ PUBLIC_READS: list[PublicRead] = [
         "article-by-former-slug",
         lambda h: f"/v1/articles/slug/{h.former_slug}",
         status=not_found_or_gone,
+    ),
+    # Related articles: of the hidden one, as it answers itself; of the visible one, which
+    # shares the hidden one's tag, nothing (the hidden one is its only other tagged article)
+    PublicRead(
+        "related-of-the-hidden-article",
+        lambda h: f"/v1/articles/{h.id}/related",
+        status=not_found_or_gone,
+    ),
+    PublicRead(
+        "related-of-the-visible-article",
+        lambda h: f"/v1/articles/{h.visible_id}/related?per_page=100",
+        check=lists_nothing,
     ),
     # Tags and authors, and their counts of public articles
     PublicRead(
