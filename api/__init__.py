@@ -8,11 +8,11 @@ from api.config import load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: configuration, database, API blueprints, errors, docs and commands.
+    """Build the app: configuration, database, API blueprints, errors, CORS, docs and commands.
 
     Touches no database: the engine connects on first use.
     """
-    from api import auth, cli, docs, errors
+    from api import auth, cli, cors, docs, errors
     from api.db import db
     from api.extensions import Api
     from api.resources import RESOURCES
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     errors.init_app(app)
     auth.init_app(app)
+    cors.init_app(app)
     app.register_blueprint(docs.bp)
     cli.init_app(app)
     return app
@@ -48,6 +49,9 @@ def _spec_kwargs() -> dict:
                 "* Times are RFC 3339 in UTC; text is UTF-8, returned byte for byte.\n"
                 "* Unknown query parameters and bad values are a `400` naming them.\n"
                 "* Every error is RFC 9457 `application/problem+json` with a `request_id`.\n"
+                "* Browser scripts on any origin may call the API (CORS, unless the server "
+                "restricts origins) and read `ETag`, `Last-Modified`, `Link`, `Location`, "
+                "`Retry-After`, `X-Request-ID` and the `RateLimit-*` headers.\n"
                 "* Reading published content needs no key. Writing needs an API key, sent as "
                 "`Authorization: Bearer <key>`, whose role (partner, author, editor, admin) "
                 "decides what it may do; use **Authorize** to try it here.\n"

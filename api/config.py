@@ -21,6 +21,10 @@ DEFAULTS = {
     # Signs preview tokens; when unset a random one is made at start (tokens die with it)
     "SECRET_KEY": "",
     "PREVIEW_TTL": 3600,
+    # Origins whose browser scripts may call the API: "*" (any), or a comma-separated list
+    "CORS_ORIGINS": "*",
+    # Seconds a browser may cache a preflight answer (Chromium caps it at 7200)
+    "CORS_MAX_AGE": 7200,
 }
 
 ENV_PREFIX = "NEWSDESK_"

@@ -53,6 +53,22 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+def managed_by_autogenerate(name: str | None, type_: str, _parent_names) -> bool:
+    """Whether Alembic autogenerate compares a schema object (an `include_name` filter).
+
+    Full-text search is hand-written in migrations: SQLite's `articles_fts` FTS5 table and its
+    shadow tables (`articles_fts_data`, `_idx`, `_docsize`, `_config`), PostgreSQL's generated
+    `search_vector` column and its GIN index.
+    """
+    if not name:
+        return True
+    if type_ == "table":
+        return "_fts" not in name
+    if type_ in ("column", "index"):
+        return "search_vector" not in name
+    return True
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime, uuid.UUID: Uuid}

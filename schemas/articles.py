@@ -1,6 +1,6 @@
 """Article schemas: summaries, full articles, creation input and list arguments."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 from webargs.fields import DelimitedList
 
 from schemas.common import PageLinksSchema, PageMetaSchema, PaginationArgsSchema, ResourceRefSchema
@@ -20,6 +20,7 @@ from schemas.fields import (
 ARTICLE_SORT_KEYS = ("published_at", "updated_at", "created_at", "title")
 BODY_FORMATS = ("markdown", "html")
 ARTICLE_STATUSES = ("draft", "scheduled", "published", "archived")
+SEARCH_MAX_LENGTH = 200
 
 
 class FeatureImageSchema(Schema):
@@ -76,6 +77,21 @@ class ArticleSummarySchema(Schema):
     tags = fields.List(
         fields.Nested(ResourceRefSchema), metadata={"description": "Primary tag first."}
     )
+    snippet = fields.String(
+        metadata={
+            "description": "Only in search results (`q`): a passage of the body with the "
+            "words found in `<mark>` elements. HTML-safe: the text is escaped and `<mark>` "
+            "is the only element.",
+            "example": "C’est finalement à <mark>Séoul</mark>, en Corée du Sud, que va se "
+            "dérouler…",
+        }
+    )
+
+    @post_dump
+    def _snippet_only_in_searches(self, data, **_kwargs):
+        if data.get("snippet") is None:
+            data.pop("snippet", None)
+        return data
 
 
 class ArticleSchema(ArticleSummarySchema):
@@ -194,11 +210,24 @@ class ArticleQueryArgsSchema(PaginationArgsSchema):
     published_before = UTCDateTime(
         metadata={"description": "Published strictly before this time (RFC 3339)."}
     )
+    q = fields.String(
+        validate=[validate.Length(min=1, max=SEARCH_MAX_LENGTH), no_control_characters],
+        metadata={
+            "description": "Full-text search of the title, subtitle, excerpt and body: "
+            "articles holding every word, accents and case ignored (`seoul` finds `Séoul`), "
+            "a title match ranking above a subtitle or excerpt match, above a body match. "
+            "Each result carries a `snippet`. On PostgreSQL words are stemmed (`sommets` "
+            'finds `sommet`) and the web search syntax applies (`"exact phrase"`, `or`, '
+            "`-excluded`); on SQLite each word also matches as a prefix. Other filters apply "
+            "too.",
+            "example": "sommet seoul",
+        },
+    )
     sort = SortField(
         ARTICLE_SORT_KEYS,
-        load_default=[("published_at", True)],
         metadata={
-            "description": "Comma-separated keys, `-` for descending. Default `-published_at`."
+            "description": "Comma-separated keys, `-` for descending. Default `-published_at`; "
+            "with `q`, the most relevant first, then `-published_at`."
         },
     )
 

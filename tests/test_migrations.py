@@ -8,12 +8,14 @@ from sqlalchemy import inspect
 
 from api import create_app
 from api.cli import alembic_config
-from api.db import Base, db
+from api.db import Base, db, managed_by_autogenerate
 
 
 def _diff(engine) -> list:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": managed_by_autogenerate}
+        )
         return compare_metadata(context, Base.metadata)
 
 

@@ -4,17 +4,10 @@ from alembic import context
 from sqlalchemy import pool
 
 from api import models  # noqa: F401 - registers every table on Base.metadata
-from api.db import Base, UTCDateTime, build_engine
+from api.db import Base, UTCDateTime, build_engine, managed_by_autogenerate
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_name(name, type_, parent_names):
-    # Full-text search tables and their shadow tables are hand-written migrations.
-    if type_ == "table" and name and "_fts" in name:
-        return False
-    return True
 
 
 def render_item(type_, obj, autogen_context):
@@ -28,7 +21,7 @@ def _configure(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_name=include_name,
+        include_name=managed_by_autogenerate,
         render_item=render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
@@ -40,7 +33,7 @@ def run_migrations_offline() -> None:
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
         literal_binds=True,
-        include_name=include_name,
+        include_name=managed_by_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()

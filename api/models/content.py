@@ -86,6 +86,8 @@ class Article(TimestampMixin, Base):
     excerpt: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # The body's plain text, for full-text search (indexed by migration 0003); never loaded
+    body_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     body_format: Mapped[str] = mapped_column(String(10), default="markdown")
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     reading_time: Mapped[int] = mapped_column(Integer, default=0)
@@ -109,6 +111,9 @@ class Article(TimestampMixin, Base):
     meta_title: Mapped[str | None] = mapped_column(String(300))
     meta_description: Mapped[str | None] = mapped_column(String(500))
     canonical_url: Mapped[str | None] = mapped_column(String(2048))
+
+    # The highlighted search snippet, filled by searches (api/services/queries.py)
+    snippet: Mapped[str | None] = query_expression()
 
     __mapper_args__ = {"version_id_col": version_id}
 

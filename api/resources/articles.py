@@ -30,7 +30,7 @@ from schemas.articles import (
     ArticleSchema,
     ArticleUpdateSchema,
 )
-from schemas.common import NoQueryArgsSchema
+from schemas.common import NoQueryArgsSchema, PaginationArgsSchema
 
 blp = Blueprint(
     "articles",
@@ -53,7 +53,8 @@ class Articles(MethodView):
         """List published articles
 
         Newest first by default. Summaries embed their authors and tags but not the body;
-        fetch one article for its body. Filters combine with AND. With an `author` key or
+        fetch one article for its body. Filters combine with AND. `q` searches the text:
+        the most relevant first, each with a highlighted `snippet`. With an `author` key or
         higher, `status` lists unpublished work instead; editors list deleted articles with
         `deleted=true`.
         """
@@ -62,7 +63,8 @@ class Articles(MethodView):
             require("editor")
         elif args.get("status"):
             require("author")
-        stmt = queries.list_articles(current_principal(), **args)
+        dialect = db.session.get_bind().dialect.name
+        stmt = queries.list_articles(current_principal(), dialect=dialect, **args)
         return page_response(paginate(db.session, stmt, page, per_page))
 
     @blp.auth("author")
@@ -140,6 +142,27 @@ class ArticleById(MethodView):
         lifecycle.soft_delete(db.session, article, current_principal().key_id)
         db.session.commit()
         return None
+
+
+@blp.route("/<uuid:article_id>/related", parameters=[ARTICLE_ID])
+class RelatedArticles(MethodView):
+    @blp.optional_auth
+    @blp.query(PaginationArgsSchema)
+    @blp.response(200, ArticleListSchema)
+    @blp.errors(400, 404, 410)
+    def get(self, args, article_id: uuid.UUID):
+        """List articles related to an article
+
+        Published articles sharing at least one tag with it, those sharing the most tags first,
+        then the newest (`published_at`, then `id`, descending); the article itself is not
+        listed. Paginated like every list: a "read next" box of five asks
+        `GET /v1/articles/{article_id}/related?per_page=5`. The article answers 404 or 410
+        as `GET /v1/articles/{article_id}` would; the related ones are only ever published
+        articles, whatever the key.
+        """
+        readable_article(article_id=article_id)
+        stmt = queries.related_articles(article_id)
+        return page_response(paginate(db.session, stmt, args["page"], args["per_page"]))
 
 
 @blp.route(

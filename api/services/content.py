@@ -120,6 +120,7 @@ def _render_body(article: Article, data: dict) -> None:
     if article.body_format == "html":
         article.body = rendered.html  # HTML sources are kept sanitized too
     article.body_html = rendered.html
+    article.body_text = rendered.text
     article.word_count = rendered.word_count
     article.reading_time = rendered.reading_time
     if data.get("excerpt"):

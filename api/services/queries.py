@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
 import uuid
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSVECTOR
 from sqlalchemy.orm import selectinload, with_expression
+from sqlalchemy.types import TypeDecorator
 
 from api.models import (
     ApiKey,
@@ -55,8 +74,12 @@ def list_articles(
     lang: str | None = None,
     published_after=None,
     published_before=None,
+    q: str | None = None,
     sort: list[tuple[str, bool]] | None = None,
+    dialect: str = "sqlite",
 ) -> Select:
+    """Articles the caller may list, filtered; with `q`, only those matching the search, each
+    with its `snippet`, most relevant first unless `sort` says otherwise."""
     if deleted:  # editorial listing of the bin: what an editor may restore
         stmt = select(Article).where(Article.deleted_at.is_not(None))
         if status:
@@ -81,8 +104,99 @@ def list_articles(
         stmt = stmt.where(Article.published_at >= published_after)
     if published_before is not None:
         stmt = stmt.where(Article.published_at < published_before)
+    if q is not None:
+        stmt, relevance, snippet = _SEARCHES[dialect](stmt, q)
+        stmt = stmt.options(with_expression(Article.snippet, type_coerce(snippet, Highlighted)))
+        if not sort:
+            stmt = stmt.order_by(relevance.desc())
     stmt = _order(stmt, sort or [("published_at", True)], ARTICLE_SORT_COLUMNS, Article.id.desc())
     return _with_bylines(stmt)
+
+
+# --- Full-text search: one function per database, each adding to a listing the match, a
+# relevance (higher is better) and a snippet of the body whose hits are between HIT marks
+
+HIT_START, HIT_END = "\ue000", "\ue001"  # private-use characters: no text has them
+SNIPPET_WORDS = 24
+
+
+class Highlighted(TypeDecorator):
+    """A snippet as HTML: its text escaped, its hits in `<mark>`."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        marked = html.escape(value, quote=False)
+        return marked.replace(HIT_START, "<mark>").replace(HIT_END, "</mark>")
+
+
+_articles_fts = table("articles_fts")
+_FTS = literal_column("articles_fts")
+# What FTS5's unicode61 tokenizer reads as one token: letters and digits
+_TERM = re.compile(r"[^\W_]+")
+
+
+def fts5_query(q: str) -> str:
+    """Each word of the user's text as a quoted prefix (`"sommet"*`), all required: no input
+    is FTS5 syntax, so none can raise."""
+    terms = _TERM.findall(unicodedata.normalize("NFC", q))
+    return " ".join(f'"{term}"*' for term in terms)
+
+
+def _search_sqlite(stmt: Select, q: str) -> tuple[Select, ColumnElement, ColumnElement]:
+    query = fts5_query(q)
+    if not query:
+        return stmt.where(false()), literal(0), literal(None)
+    rowid = literal_column("articles.rowid")
+    stmt = stmt.join(_articles_fts, literal_column("articles_fts.rowid") == rowid).where(
+        _FTS.bool_op("MATCH")(query)
+    )
+
+    def found_in(columns: str) -> ColumnElement[bool]:
+        matches = select(literal_column("rowid")).select_from(_articles_fts)
+        return rowid.in_(matches.where(_FTS.bool_op("MATCH")(f"{{{columns}}} : ({query})")))
+
+    # Ranked by where the words are, title above subtitle and excerpt above body, however
+    # often a body repeats them (bm25 alone cannot promise it: it weighs rare words, and
+    # weighs nothing a word most articles hold); then by bm25 (lower is better), into [0, 1)
+    score = -func.bm25(_FTS, 10.0, 4.0, 4.0, 1.0)
+    relevance = case((found_in("title"), 2), (found_in("subtitle excerpt"), 1), else_=0) + (
+        score / (score + 1)
+    )
+    snippet = func.snippet(_FTS, 3, HIT_START, HIT_END, "…", SNIPPET_WORDS)
+    return stmt, relevance, snippet
+
+
+SEARCH_CONFIGURATION = "newsdesk_french"  # api/migrations/versions/0003_full_text_search.py
+_HEADLINE_OPTIONS = (
+    f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+def _search_postgresql(stmt: Select, q: str) -> tuple[Select, ColumnElement, ColumnElement]:
+    configuration = cast(SEARCH_CONFIGURATION, REGCONFIG)
+    # websearch_to_tsquery reads any text (quotes, OR, -word) without a syntax error
+    query = func.websearch_to_tsquery(configuration, q)
+    vector = literal_column("articles.search_vector", TSVECTOR)
+    stmt = stmt.where(vector.bool_op("@@")(query))
+
+    def found_in(weight: str) -> ColumnElement[bool]:
+        return func.ts_filter(vector, literal_column(f"'{{{weight}}}'")).bool_op("@@")(query)
+
+    # Ranked by where the words are, title (A) above subtitle and excerpt (B) above body (C),
+    # however often a body repeats them; then by ts_rank_cd, scaled into [0, 1)
+    relevance = case((found_in("a"), 2), (found_in("b"), 1), else_=0) + func.ts_rank_cd(
+        vector, query, 32
+    )
+    snippet = func.ts_headline(configuration, Article.body_text, query, _HEADLINE_OPTIONS)
+    return stmt, relevance, snippet
+
+
+_SEARCHES = {"sqlite": _search_sqlite, "postgresql": _search_postgresql}
 
 
 def article_by_id(article_id: uuid.UUID, principal=None) -> Select:
@@ -93,6 +207,27 @@ def article_by_id(article_id: uuid.UUID, principal=None) -> Select:
 
 def article_by_slug(slug: str, principal=None) -> Select:
     stmt = select(Article).where(Article.slug == slug, article_is_readable_by(principal))
+    return _with_bylines(stmt)
+
+
+def related_articles(article_id: uuid.UUID) -> Select:
+    """Public articles sharing a tag with the article: most shared tags first, then newest.
+
+    The article itself and articles sharing no tag are left out; the ranking is one grouped
+    subquery, so the statement count does not grow with the page size.
+    """
+    its_tags = select(ArticleTag.tag_id).where(ArticleTag.article_id == article_id)
+    shared = (
+        select(ArticleTag.article_id, func.count().label("shared_tags"))
+        .where(ArticleTag.tag_id.in_(its_tags), ArticleTag.article_id != article_id)
+        .group_by(ArticleTag.article_id)
+        .subquery()
+    )
+    stmt = (
+        public_articles()
+        .join(shared, shared.c.article_id == Article.id)
+        .order_by(shared.c.shared_tags.desc(), Article.published_at.desc(), Article.id.desc())
+    )
     return _with_bylines(stmt)
 
 

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
@@ -160,6 +160,25 @@ PUBLIC_READS: list[PublicRead] = [
     _list("articles-page-1-of-1", lambda h: "per_page=1&page=1"),
     _list("articles-page-2-of-1", lambda h: "per_page=1&page=2"),
     _list("articles-page-100", lambda h: "per_page=100"),
+    # Search, by the hidden article's own word, with filters, sorts and pages
+    PublicRead("search-by-marker", lambda h: f"/v1/articles?q={h.marker}", check=lists_nothing),
+    PublicRead(
+        "search-by-title",
+        lambda h: f"/v1/articles?q=hidden {h.kind} {h.marker}",
+        check=lists_nothing,
+    ),
+    PublicRead(
+        "search-every-filter",
+        lambda h: (
+            f"/v1/articles?q={h.marker}&tag={h.tag}&author={h.author}&lang={h.language}"
+            "&published_after=2024-01-01T00:00:00Z&published_before=2100-01-01T00:00:00Z"
+            "&sort=-updated_at&per_page=100"
+        ),
+        check=lists_nothing,
+    ),
+    # A word of both bodies ("paragraph", "paragraphe"): only the visible article is found
+    _list("search-shared-word", lambda h: "q=paragraph"),
+    _list("search-shared-word-by-tag", lambda h: f"q=paragraph&tag={h.tag}&per_page=1&page=2"),
     # The editorial listing needs an author key
     PublicRead(
         "articles-by-status",
@@ -307,10 +326,15 @@ def reader_headers(make_key):
 
 
 def _response_text(response) -> str:
-    """The body and headers, less the request path the response may echo (`instance`)."""
-    path = urlsplit(response.request.url).path
+    """The body and headers, less the request path the response may echo (`instance`) and
+    the request's own query parameters, which page links repeat (a search's `q=<marker>`)."""
+    url = urlsplit(response.request.url)
     headers = "\n".join(f"{name}: {value}" for name, value in response.headers.items())
-    return f"{response.get_data(as_text=True)}\n{headers}".replace(path, "<request path>")
+    text = f"{response.get_data(as_text=True)}\n{headers}".replace(url.path, "<request path>")
+    for name, value in parse_qsl(url.query):
+        for encoded in {quote(value), quote_plus(value)}:
+            text = text.replace(f"{name}={encoded}", f"{name}=<request value>")
+    return text
 
 
 @pytest.mark.parametrize("reader", READERS)

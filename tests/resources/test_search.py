@@ -1,0 +1,269 @@
+"""Full-text search (`q=`): French-aware matching, ranking, snippets, hostile input, filters."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from api.services.content import save_article
+from tests.conftest import SEED_SLUG, assert_problem, on_postgresql
+
+sqlite_only = pytest.mark.skipif(on_postgresql(), reason="SQLite FTS5 behaviour")
+
+
+def _search(client, q: str, **params) -> dict:
+    response = client.get("/v1/articles", query_string={"q": q, **params})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def _titles(client, q: str, **params) -> list[str]:
+    return [article["title"] for article in _search(client, q, **params)["data"]]
+
+
+@pytest.mark.parametrize("q", ["seoul", "SEOUL", "Séoul", "séOUL", "SÉOUL"])
+def test_search_ignores_accents_and_case(client, make_article, q):
+    make_article(title="Séoul accueille le sommet")
+    make_article(title="Paris accueille le salon")
+    assert _titles(client, q) == ["Séoul accueille le sommet"]
+
+
+def test_an_accented_query_finds_unaccented_text(client, make_article):
+    make_article(title="Le vote", body="Les electeurs de Seoul ont vote.")
+    assert _titles(client, "électeurs séoul") == ["Le vote"]
+
+
+def test_search_finds_words_of_the_body_subtitle_and_excerpt(client, make_article):
+    make_article(title="Corps", body="Un paragraphe sur la cybersécurité.")
+    make_article(title="Chapeau", subtitle="La cryptographie post-quantique")
+    make_article(title="Résumé", excerpt="Un mot sur la photosynthèse.")
+    assert _titles(client, "cybersecurite") == ["Corps"]
+    assert _titles(client, "cryptographie") == ["Chapeau"]
+    assert _titles(client, "photosynthese") == ["Résumé"]
+
+
+def test_search_finds_the_seed_article(client, seeded):
+    assert [a["slug"] for a in _search(client, "sommet Séoul")["data"]] == [SEED_SLUG]
+
+
+def test_every_word_must_match(client, make_article):
+    make_article(title="Le sommet de Séoul")
+    make_article(title="Le sommet de Paris")
+    assert _titles(client, "sommet seoul") == ["Le sommet de Séoul"]
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("q", ["sommets", "Sommet", "SOMMETS"])
+def test_french_words_are_stemmed_on_postgresql(client, make_article, q):
+    make_article(title="Le sommet de Séoul")
+    assert _titles(client, q) == ["Le sommet de Séoul"]
+
+
+@pytest.mark.postgresql
+def test_postgresql_reads_web_search_syntax(client, make_article):
+    make_article(title="Le sommet de Séoul")
+    make_article(title="Le sommet de Paris")
+    assert _titles(client, "sommet -paris") == ["Le sommet de Séoul"]
+    assert sorted(_titles(client, "seoul or paris")) == ["Le sommet de Paris", "Le sommet de Séoul"]
+    assert _titles(client, '"sommet de Paris"') == ["Le sommet de Paris"]
+
+
+@sqlite_only
+@pytest.mark.parametrize("q", ["somm", "Sé", "SOMMET séou"])
+def test_each_word_matches_as_a_prefix_on_sqlite(client, make_article, q):
+    make_article(title="Le sommet de Séoul")
+    assert _titles(client, q) == ["Le sommet de Séoul"]
+
+
+def test_a_title_match_ranks_above_a_body_match(client, make_article):
+    make_article(
+        title="Dans le corps",
+        body="Le nucléaire, encore le nucléaire. " * 30,
+        excerpt="Un résumé sans le mot.",  # a derived excerpt would repeat the body
+        published_at=datetime(2024, 6, 1, tzinfo=UTC),  # newer: recency does not decide
+    )
+    make_article(title="Le nucléaire en débat", published_at=datetime(2024, 5, 1, tzinfo=UTC))
+    assert _titles(client, "nucleaire") == ["Le nucléaire en débat", "Dans le corps"]
+
+
+def test_a_subtitle_match_ranks_above_a_body_match(client, make_article):
+    make_article(
+        title="Dans le corps",
+        body="Le nucléaire, encore le nucléaire. " * 30,
+        excerpt="Un résumé sans le mot.",  # a derived excerpt would repeat the body
+        published_at=datetime(2024, 6, 1, tzinfo=UTC),
+    )
+    make_article(
+        title="Énergie", subtitle="Le nucléaire", published_at=datetime(2024, 5, 1, tzinfo=UTC)
+    )
+    assert _titles(client, "nucleaire") == ["Énergie", "Dans le corps"]
+
+
+def test_equal_matches_rank_newest_first(client, make_article):
+    make_article(title="Le sommet, jour 1", published_at=datetime(2024, 5, 1, tzinfo=UTC))
+    make_article(title="Le sommet, jour 2", published_at=datetime(2024, 5, 2, tzinfo=UTC))
+    assert _titles(client, "sommet") == ["Le sommet, jour 2", "Le sommet, jour 1"]
+
+
+def test_an_explicit_sort_replaces_relevance(client, make_article):
+    make_article(title="B: dans le corps", body="Le nucléaire. " * 10)
+    make_article(title="A: le nucléaire")
+    make_article(title="C: le nucléaire")
+    assert _titles(client, "nucleaire", sort="title") == [
+        "A: le nucléaire",
+        "B: dans le corps",
+        "C: le nucléaire",
+    ]
+
+
+def test_each_hit_has_a_snippet_with_its_words_marked(client, make_article):
+    make_article(
+        title="Diplomatie",
+        body="Les délégations du monde entier se retrouvent cette semaine à Séoul pour "
+        "parler de la sûreté des modèles d’intelligence artificielle.",
+    )
+    [hit] = _search(client, "seoul")["data"]
+    assert "<mark>Séoul</mark>" in hit["snippet"]
+    assert "délégations" in hit["snippet"] or "modèles" in hit["snippet"]
+
+
+def test_snippets_are_html_safe(client, make_article):
+    make_article(
+        title="Sécurité",
+        body="Les chercheurs ont montré que `<img src=x onerror=alert(1)>` & `<b>` près de "
+        "Séoul passaient encore les filtres de nombreux sites.",
+    )
+    [hit] = _search(client, "seoul")["data"]
+    markup = re.findall(r"<[^>]*>", hit["snippet"])
+    assert set(markup) <= {"<mark>", "</mark>"}, hit["snippet"]
+    assert "&" not in re.sub(r"&(lt|gt|amp);", "", hit["snippet"])
+    assert "<mark>Séoul</mark>" in hit["snippet"]
+
+
+def test_hit_markers_in_the_text_do_not_become_markup(client, make_article):
+    make_article(title="Balises", body="Un texte avec \ue000 ou \ue001 près de Séoul.")
+    [hit] = _search(client, "seoul")["data"]
+    assert set(re.findall(r"<[^>]*>", hit["snippet"])) <= {"<mark>", "</mark>"}
+
+
+def test_only_search_results_carry_a_snippet(client, make_article):
+    article = make_article(title="Le sommet de Séoul")
+    assert "snippet" not in client.get("/v1/articles").get_json()["data"][0]
+    assert "snippet" not in client.get(f"/v1/articles/{article.id}").get_json()["data"]
+
+
+def test_search_sees_changes_and_removals(client, session, make_article):
+    article = make_article(title="Le sommet de Séoul")
+    save_article(session, article, {"title": "La conférence de Paris"})
+    session.commit()
+    assert _titles(client, "seoul") == []
+    assert _titles(client, "paris") == ["La conférence de Paris"]
+    session.delete(article)
+    session.commit()
+    assert _titles(client, "paris") == []
+
+
+HOSTILE_QUERIES = [
+    '"',
+    "'",
+    '"unterminated',
+    "AND",
+    "OR",
+    "NOT",
+    "sommet AND",
+    "NEAR(sommet seoul)",
+    "*",
+    "sommet*",
+    "^sommet",
+    "(",
+    ")",
+    "(sommet",
+    "-",
+    "-sommet",
+    "--",
+    "title:sommet",
+    "{title}: sommet",
+    "sommet:*",
+    "!sommet & seoul | (",
+    "<->",
+    "\\",
+    "%",
+    "_",
+    ";",
+    "' OR 1=1 --",
+    "😀 sommet",
+    "日本語",
+    "\u2028\u2029",
+    "e\u0301",
+    "\ufeff",
+    "sommet " * 28,
+    "s" * 200,
+    "é" * 200,
+    "a " * 100,
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE_QUERIES)
+def test_no_query_text_fails(client, make_article, q):
+    make_article(title="Le sommet de Séoul")
+    body = _search(client, q)
+    assert body["meta"]["total"] == len(body["data"])
+
+
+@pytest.mark.parametrize("q", ["", "s" * 201, "sommet\x00", "sommet\x1b"])
+def test_a_bad_query_text_is_a_400_naming_q(client, q):
+    assert_problem(client.get("/v1/articles", query_string={"q": q}), 400, "q")
+
+
+def test_search_combines_with_the_other_filters(client, make_article, make_tag):
+    tag = make_tag()
+    make_article(title="Le sommet de Séoul", tags=[tag.slug])
+    make_article(title="Le sommet de Paris")
+    make_article(title="Le marché de Séoul", tags=[tag.slug])
+    assert _titles(client, "sommet", tag=tag.slug) == ["Le sommet de Séoul"]
+    assert _titles(client, "sommet", lang="de") == []
+
+
+def test_search_results_are_paginated(client, make_article):
+    for day in range(1, 6):
+        make_article(title=f"Sommet, jour {day}", published_at=datetime(2024, 5, day, tzinfo=UTC))
+    make_article(title="Autre chose")
+    body = _search(client, "sommet", per_page=2, page=3)
+    assert body["meta"] == {"page": 3, "per_page": 2, "total": 5, "pages": 3}
+    assert [a["title"] for a in body["data"]] == ["Sommet, jour 1"]
+    assert "q=sommet" in body["links"]["prev"]
+
+
+def test_search_lists_only_public_articles(client, make_article):
+    make_article(title="Le sommet public")
+    make_article(title="Le sommet en brouillon", status="draft")
+    make_article(
+        title="Le sommet programmé",
+        status="scheduled",
+        published_at=datetime(2100, 1, 1, tzinfo=UTC),
+    )
+    assert _titles(client, "sommet") == ["Le sommet public"]
+
+
+def test_editors_search_unpublished_work(client, make_article, editor):
+    make_article(title="Le sommet public")
+    make_article(title="Le sommet en brouillon", status="draft")
+    response = client.get("/v1/articles?q=sommet&status=draft", headers=editor)
+    assert [a["title"] for a in response.get_json()["data"]] == ["Le sommet en brouillon"]
+
+
+def _statements_for(client, count_statements, url) -> int:
+    before = count_statements.count
+    assert client.get(url).status_code == 200
+    return count_statements.count - before
+
+
+def test_a_search_page_costs_the_same_statements_whatever_its_size(
+    client, make_article, make_author, make_tag, count_statements
+):
+    author, tag = make_author(), make_tag()
+    for _ in range(12):
+        make_article(title="Le sommet de Séoul", authors=[author.slug], tags=[tag.slug])
+    one = _statements_for(client, count_statements, "/v1/articles?q=sommet&per_page=1")
+    twelve = _statements_for(client, count_statements, "/v1/articles?q=sommet&per_page=12")
+    assert one == twelve <= 4  # count, page, authors, tags
