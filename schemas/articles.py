@@ -210,6 +210,7 @@ class ArticleQueryArgsSchema(PaginationArgsSchema):
     published_before = UTCDateTime(
         metadata={"description": "Published strictly before this time (RFC 3339)."}
     )
+    # No `example`: Swagger UI would fill it into every "Try it out" of the list
     q = fields.String(
         validate=[validate.Length(min=1, max=SEARCH_MAX_LENGTH), no_control_characters],
         metadata={
@@ -219,8 +220,7 @@ class ArticleQueryArgsSchema(PaginationArgsSchema):
             "Each result carries a `snippet`. On PostgreSQL words are stemmed (`sommets` "
             'finds `sommet`) and the web search syntax applies (`"exact phrase"`, `or`, '
             "`-excluded`); on SQLite each word also matches as a prefix. Other filters apply "
-            "too.",
-            "example": "sommet seoul",
+            "too. Example: `sommet seoul`.",
         },
     )
     sort = SortField(

@@ -119,8 +119,9 @@ def _render_body(article: Article, data: dict) -> None:
     rendered = render(article.body)
     if article.body_format == "html":
         article.body = rendered.html  # HTML sources are kept sanitized too
+    if rendered.html != article.body_html:  # the text follows the HTML; unchanged, it is
+        article.body_text = rendered.text  # left unloaded and unwritten (it is deferred)
     article.body_html = rendered.html
-    article.body_text = rendered.text
     article.word_count = rendered.word_count
     article.reading_time = rendered.reading_time
     if data.get("excerpt"):

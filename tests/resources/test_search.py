@@ -158,6 +158,9 @@ def test_search_sees_changes_and_removals(client, session, make_article):
     session.commit()
     assert _titles(client, "seoul") == []
     assert _titles(client, "paris") == ["La conférence de Paris"]
+    save_article(session, article, {"body": "Un mot sur la photosynthèse."})
+    session.commit()
+    assert _titles(client, "photosynthese") == ["La conférence de Paris"]
     session.delete(article)
     session.commit()
     assert _titles(client, "paris") == []
