@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     Touches no database: the engine connects on first use.
     """
-    from api import auth, cli, cors, docs, errors
+    from api import auth, caching, cli, cors, docs, errors
     from api.db import db
     from api.extensions import Api
     from api.resources import RESOURCES
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     errors.init_app(app)
     auth.init_app(app)
+    caching.init_app(app)
     cors.init_app(app)
     app.register_blueprint(docs.bp)
     cli.init_app(app)
@@ -56,7 +57,14 @@ def _spec_kwargs() -> dict:
                 "`Authorization: Bearer <key>`, whose role (partner, author, editor, admin) "
                 "decides what it may do; use **Authorize** to try it here.\n"
                 "* Changes of an article need the `ETag` you read in `If-Match` (412 when stale, "
-                "428 when missing)."
+                "428 when missing).\n"
+                "* Every read answers a strong `ETag` (the body's hash, also what `If-Match` "
+                "expects) and `Last-Modified`; `If-None-Match` or `If-Modified-Since` answer "
+                "`304`. Anonymous reads are `Cache-Control: public, max-age=60, "
+                "stale-while-revalidate=300`, keyed reads and previews `private, no-store`, "
+                "errors `no-store`. Public reads name CDN purge keys in `Surrogate-Key`: "
+                "`article:<id>`, `tag:<id>`, `author:<id>` for each object shown, and "
+                "`articles`, `tags` or `authors` on lists."
             ),
             "license": {"name": "MIT", "identifier": "MIT"},
         },

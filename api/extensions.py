@@ -20,7 +20,7 @@ from api import errors
 from api.auth import require
 from api.db import db
 from api.services import queries
-from api.services.pagination import Page
+from api.services.pagination import CURSOR_START, CursorPage, Page
 from schemas.common import PROBLEM_EXAMPLE, ProblemSchema
 from schemas.fields import SLUG_MAX_LENGTH, SLUG_PATTERN, VALIDATOR_PATTERNS
 
@@ -100,12 +100,66 @@ ANY_WRITE_ERRORS = (415,)
 JSON_BODY_ERRORS = (400, 413, 415, 422)
 
 
+# Reads `api.caching` leaves alone: probes must never come from a cache
+UNCACHED_DOC_BLUEPRINTS = frozenset({"health"})
+READ_HEADERS = {
+    "ETag": {
+        "description": "A strong validator: the hash of this exact body. Send it back in "
+        "`If-None-Match` to revalidate, or in `If-Match` to change what you read.",
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {
+        "description": "The newest change (`updated_at`, `published_at`, …) among the objects "
+        "in the body; 1970-01-01 for an empty list. A change no shown object records (an "
+        "article leaving a list, a renamed tag in a summary) changes only the `ETag`, the "
+        "exact validator.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "`public, max-age=60, stale-while-revalidate=300` for anonymous reads; "
+        "`private, no-store` with an API key and for previews. Errors and redirects are "
+        "`no-store`.",
+        "schema": {"type": "string"},
+    },
+    "Vary": {
+        "description": "`Authorization`: a key can widen what a read returns. (`Origin` too "
+        "when the server restricts CORS origins.)",
+        "schema": {"type": "string"},
+    },
+    "Surrogate-Key": {
+        "description": "Public reads only: the CDN purge keys of what the body shows, "
+        "space-separated: `article:<id>`, `tag:<id>`, `author:<id>` for every article, tag and "
+        "author in it (embedded ones included; a related list also names its source article), "
+        "plus `articles`, `tags` or `authors` on lists. A publish purges `articles`, "
+        "`article:<id>` and the keys of its tags and authors (their counts change).",
+        "schema": {"type": "string", "example": "articles article:0b1e… tag:5c2d… author:9a7f…"},
+    },
+}
+CONDITIONAL_READ_HEADERS = [
+    {
+        "name": "If-None-Match",
+        "in": "header",
+        "description": "`ETag`s you hold (or `*`), compared weakly: `304` when one is current. "
+        "Takes precedence over `If-Modified-Since`.",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "If-Modified-Since",
+        "in": "header",
+        "description": "An HTTP date: `304` when nothing in the body changed since (ignored "
+        "when `If-None-Match` is sent).",
+        "schema": {"type": "string"},
+    },
+]
+
+
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_request_errors_doc)
+        self._prepare_doc_cbks.append(self._prepare_caching_doc)
 
     @staticmethod
     def _prepare_request_errors_doc(doc, _doc_info, *, method, **_kwargs):
@@ -117,6 +171,28 @@ class Blueprint(flask_smorest.Blueprint):
         responses = doc.setdefault("responses", {})
         for status in sorted(statuses):
             responses.setdefault(status, http.HTTPStatus(status).name)
+        return doc
+
+    def _prepare_caching_doc(self, doc, _doc_info, *, method, **_kwargs):
+        """Document what `api.caching` adds to every read: the validators and caching headers
+        of its 200, the conditional request headers, and the 304 they can answer."""
+        if method != "get" or self.name in UNCACHED_DOC_BLUEPRINTS:
+            return doc
+        responses = doc.setdefault("responses", {})
+        ok = responses.get(200)
+        if isinstance(ok, dict):
+            ok.setdefault("headers", {}).update(
+                {name: {"$ref": f"#/components/headers/{name}"} for name in READ_HEADERS}
+            )
+        responses[304] = {
+            "description": "Not Modified: the copy you hold is current (no body).",
+            "headers": {
+                name: {"$ref": f"#/components/headers/{name}"}
+                for name in ("ETag", "Last-Modified", "Cache-Control")
+            },
+        }
+        parameters = doc.setdefault("parameters", [])
+        parameters.extend(CONDITIONAL_READ_HEADERS)
         return doc
 
     def query(self, schema):
@@ -193,6 +269,8 @@ class Api(flask_smorest.Api):
         # would take any string
         self.register_field(ma.fields.Url, "string", "uri")
         self.ma_plugin.converter.add_attribute_function(validator_patterns)
+        for name, header in READ_HEADERS.items():
+            self.spec.components.header(name, header)
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
@@ -256,6 +334,33 @@ def page_response(page: Page) -> tuple[dict, int, dict]:
     return body, 200, {"Link": header} if header else {}
 
 
+def cursor_response(page: CursorPage) -> tuple[dict, int, dict]:
+    """The collection envelope in cursor mode: `next` carries the next cursor; there is no
+    `prev`, `last` or total (counting would cost what the cursor saves)."""
+
+    def link(cursor: str) -> str:
+        args = request.args.to_dict(flat=False)
+        args["cursor"] = [cursor]
+        return url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
+
+    links = {
+        "self": request.url,
+        "first": link(CURSOR_START),
+        "prev": None,
+        "next": link(page.next_cursor) if page.next_cursor else None,
+        "last": None,
+    }
+    header = ", ".join(
+        f'<{url}>; rel="{rel}"' for rel, url in links.items() if url and rel != "self"
+    )
+    body = {
+        "data": page.items,
+        "meta": {"per_page": page.per_page, "next_cursor": page.next_cursor},
+        "links": links,
+    }
+    return body, 200, {"Link": header}
+
+
 def one(obj) -> dict:
     """The single-object envelope."""
     return {"data": obj}
@@ -270,7 +375,8 @@ IF_MATCH_HEADER = {
 
 
 def etag_of(payload) -> str:
-    """A strong validator of a representation: its JSON, hashed."""
+    """A strong validator of a representation: its JSON value, hashed. `api.caching` hashes
+    every read's body with it, so a write's `If-Match` compares against the same value."""
     text = json.dumps(payload, sort_keys=True)
     return f'"{hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]}"'
 

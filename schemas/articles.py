@@ -3,9 +3,17 @@
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 from webargs.fields import DelimitedList
 
-from schemas.common import PageLinksSchema, PageMetaSchema, PaginationArgsSchema, ResourceRefSchema
+from schemas.common import (
+    PageLinksSchema,
+    PageMetaSchema,
+    PaginationArgsSchema,
+    Representation,
+    ResourceRefSchema,
+)
 from schemas.fields import (
     LANGUAGE_PATTERN,
+    CursorField,
+    NameList,
     PlainText,
     Slug,
     SortField,
@@ -102,6 +110,49 @@ class ArticleSchema(ArticleSummarySchema):
     body_html = fields.String(metadata={"description": "Sanitized HTML rendering of the body."})
 
 
+class ArticleRepresentationSchema(ArticleSchema):
+    """An article as a read returns it: every field `fields` may choose, `body_text` included.
+
+    Lists return summaries (no body) and a single article its body and `body_html`, unless
+    `fields` or `formats` say otherwise; `id` is always there."""
+
+    body_text = fields.String(
+        metadata={
+            "description": "The body as plain text (`formats=plaintext`): only when asked for."
+        }
+    )
+
+
+SUMMARY_FIELDS = tuple(ArticleSummarySchema().fields)
+REPRESENTATION_FIELDS = tuple(ArticleRepresentationSchema().fields)
+BODY_FORMAT_NAMES = ("html", "plaintext", "markdown")
+
+
+class ArticleReadArgsSchema(Schema):
+    """How an article read is shaped: its fields and its body's representations.
+
+    No `example`s: Swagger UI would fill them into every "Try it out"."""
+
+    fields = NameList(
+        REPRESENTATION_FIELDS,
+        always=("id",),
+        metadata={
+            "description": "Sparse fieldset: the fields to return, comma-separated (`id` is "
+            "always returned), e.g. `title,slug,excerpt`. An unknown field is a 400. Asking "
+            "for `excerpt`, `word_count` or `reading_time` never loads the body.",
+        },
+    )
+    formats = NameList(
+        BODY_FORMAT_NAMES,
+        metadata={
+            "description": "The body representations to return, comma-separated: `html` "
+            "(`body_html`, sanitized), `plaintext` (`body_text`), `markdown` (`body`, the source "
+            "as `body_format` says). Lists return no body unless asked; a single article "
+            "returns `body` and `body_html` unless asked.",
+        },
+    )
+
+
 class ArticleCreateSchema(Schema):
     """What a client may set on an article; ids, status, timestamps and derived values are not."""
 
@@ -178,7 +229,30 @@ class ScheduleSchema(Schema):
     )
 
 
-class ArticleQueryArgsSchema(PaginationArgsSchema):
+class ArticleQueryArgsSchema(PaginationArgsSchema, ArticleReadArgsSchema):
+    page = fields.Integer(
+        validate=validate.Range(min=1, max=100_000),
+        metadata={
+            "description": "Page number, from 1 (offset mode). Not with `cursor`.",
+            "default": 1,
+        },
+    )
+    cursor = CursorField(
+        metadata={
+            "description": "Cursor mode, for feeds, sync and infinite scroll: `start` for the "
+            "first page, then each page's `meta.next_cursor` (also in `links.next` and the "
+            "`Link` header) until it is null. Opaque and signed: a forged or altered cursor is "
+            "a 400. Keyset on (`published_at`, `id`), so a deep page costs what the first one "
+            "costs. Not with `page`, `status` or `deleted`; `sort` may only be `-published_at` "
+            "(the default, also with `q`) or `published_at`. The other filters apply.",
+        },
+    )
+    updated_since = UTCDateTime(
+        metadata={
+            "description": "Changed at or after this time (RFC 3339; `updated_at`): what a "
+            "client syncing the catalogue fetches since its last sync."
+        }
+    )
     status = DelimitedList(
         fields.String(validate=validate.OneOf(ARTICLE_STATUSES)),
         validate=validate.Length(min=1, max=len(ARTICLE_STATUSES)),
@@ -231,12 +305,36 @@ class ArticleQueryArgsSchema(PaginationArgsSchema):
         },
     )
 
+    @validates_schema
+    def _cursor_mode(self, data, **_kwargs):
+        if "cursor" not in data:
+            return
+        if "page" in data:
+            raise ValidationError("`page` and `cursor` exclude each other: send one.", "cursor")
+        if data.get("status") or data.get("deleted"):
+            raise ValidationError(
+                "`cursor` walks published articles: not with `status` or `deleted`.", "cursor"
+            )
+        sort = data.get("sort")
+        if sort and [key for key, _descending in sort] != ["published_at"]:
+            raise ValidationError(
+                "With `cursor`, `sort` may only be `-published_at` or `published_at`.", "cursor"
+            )
+
+
+class RelatedArticlesQueryArgsSchema(PaginationArgsSchema, ArticleReadArgsSchema):
+    """A page of related articles, shaped like any article list."""
+
 
 class ArticleEnvelopeSchema(Schema):
     data = fields.Nested(ArticleSchema)
 
 
+class ArticleReadEnvelopeSchema(Schema):
+    data = Representation(ArticleRepresentationSchema)
+
+
 class ArticleListSchema(Schema):
-    data = fields.List(fields.Nested(ArticleSummarySchema))
+    data = fields.List(Representation(ArticleRepresentationSchema))
     meta = fields.Nested(PageMetaSchema)
     links = fields.Nested(PageLinksSchema)

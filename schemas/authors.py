@@ -2,8 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PageLinksSchema, PageMetaSchema, PaginationArgsSchema
-from schemas.fields import PlainText, Slug, SortField, Url, UTCDateTime, plain_text
+from schemas.common import (
+    PageLinksSchema,
+    PageMetaSchema,
+    PaginationArgsSchema,
+    Representation,
+)
+from schemas.fields import NameList, PlainText, Slug, SortField, Url, UTCDateTime, plain_text
 
 AUTHOR_SORT_KEYS = ("name", "slug", "article_count", "created_at")
 SOCIAL_NETWORKS = (
@@ -65,7 +70,18 @@ class AuthorUpdateSchema(AuthorCreateSchema):
     """The fields to change; absent fields keep their value (load it with `partial=True`)."""
 
 
-class AuthorQueryArgsSchema(PaginationArgsSchema):
+class AuthorReadArgsSchema(Schema):
+    fields = NameList(
+        tuple(AuthorSchema().fields),
+        always=("id",),
+        metadata={
+            "description": "Sparse fieldset: the fields to return, comma-separated (`id` is "
+            "always returned). An unknown field is a 400.",
+        },
+    )
+
+
+class AuthorQueryArgsSchema(PaginationArgsSchema, AuthorReadArgsSchema):
     sort = SortField(
         AUTHOR_SORT_KEYS,
         load_default=[("name", False)],
@@ -74,10 +90,10 @@ class AuthorQueryArgsSchema(PaginationArgsSchema):
 
 
 class AuthorEnvelopeSchema(Schema):
-    data = fields.Nested(AuthorSchema)
+    data = Representation(AuthorSchema)
 
 
 class AuthorListSchema(Schema):
-    data = fields.List(fields.Nested(AuthorSchema))
+    data = fields.List(Representation(AuthorSchema))
     meta = fields.Nested(PageMetaSchema)
     links = fields.Nested(PageLinksSchema)

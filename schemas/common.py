@@ -47,10 +47,18 @@ class PaginationArgsSchema(Schema):
 
 
 class PageMetaSchema(Schema):
+    """Offset mode: `page`, `per_page`, `total`, `pages`. Cursor mode: `per_page`, `next_cursor`."""
+
     page = fields.Integer(metadata={"example": 1})
     per_page = fields.Integer(metadata={"example": 20})
     total = fields.Integer(metadata={"description": "Items across all pages.", "example": 1})
     pages = fields.Integer(metadata={"description": "Number of pages.", "example": 1})
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Cursor mode only: the `cursor` of the next page; null on the last."
+        },
+    )
 
 
 class PageLinksSchema(Schema):
@@ -59,6 +67,16 @@ class PageLinksSchema(Schema):
     prev = fields.String(allow_none=True)
     next = fields.String(allow_none=True)
     last = fields.String(allow_none=True)
+
+
+class Representation(fields.Nested):
+    """A nested object as the view already dumped it (a sparse fieldset chosen by `fields`):
+    passed through as is, and documented by its schema. Objects are dumped as usual."""
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        if isinstance(nested_obj, dict):
+            return nested_obj
+        return super()._serialize(nested_obj, attr, obj, **kwargs)
 
 
 class ResourceRefSchema(Schema):

@@ -4,7 +4,10 @@ import html
 import re
 from datetime import UTC, date
 
+from flask import current_app
 from marshmallow import ValidationError, fields, validate
+
+from api.services.pagination import InvalidCursor, read_cursor
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MAX_LENGTH = 200
@@ -203,3 +206,51 @@ class SortField(fields.String):
             if all(seen != key for seen, _ in order):  # a repeated key adds nothing
                 order.append((key, part.startswith("-")))
         return order
+
+
+class NameList(fields.String):
+    """`fields=title,slug`: comma-separated names out of `names`, loaded as a tuple in the
+    order of `names` (a name given twice counts once), with `always` added."""
+
+    def __init__(self, names, *, always: tuple[str, ...] = (), **kwargs):
+        self.names, self.always = tuple(names), always
+        name = f"({'|'.join(self.names)})"
+        metadata = {"pattern": rf"^{name}(?:,{name})*$", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None or isinstance(value, str):
+            return value
+        return ",".join(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        requested = raw.split(",")
+        unknown = [name for name in requested if name not in self.names]
+        if unknown:
+            shown = ", ".join(f"`{name}`" if name else "an empty name" for name in unknown)
+            raise ValidationError(
+                f"Unknown: {shown}. Choose among {', '.join(self.names)} (comma-separated)."
+            )
+        chosen = set(requested) | set(self.always)
+        return tuple(name for name in self.names if name in chosen)
+
+
+class CursorField(fields.String):
+    """`cursor=start` begins a walk; every other value is a cursor the API signed (a
+    `next_cursor`). Loads as a `pagination.Cursor`; a forged or malformed one is refused."""
+
+    MAX_LENGTH = 500
+
+    def __init__(self, **kwargs):
+        metadata = {"minLength": 1, "maxLength": self.MAX_LENGTH, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        if not 1 <= len(raw) <= self.MAX_LENGTH:
+            raise ValidationError(f"Must be 1 to {self.MAX_LENGTH} characters long.")
+        try:
+            return read_cursor(current_app.config["SECRET_KEY"], raw)
+        except InvalidCursor as error:
+            raise ValidationError(str(error)) from None

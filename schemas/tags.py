@@ -2,8 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PageLinksSchema, PageMetaSchema, PaginationArgsSchema
-from schemas.fields import PlainText, Slug, SortField, UTCDateTime, plain_text
+from schemas.common import (
+    PageLinksSchema,
+    PageMetaSchema,
+    PaginationArgsSchema,
+    Representation,
+)
+from schemas.fields import NameList, PlainText, Slug, SortField, UTCDateTime, plain_text
 
 TAG_SORT_KEYS = ("name", "slug", "article_count", "created_at")
 
@@ -30,7 +35,18 @@ class TagUpdateSchema(TagCreateSchema):
     """The fields to change; absent fields keep their value (load it with `partial=True`)."""
 
 
-class TagQueryArgsSchema(PaginationArgsSchema):
+class TagReadArgsSchema(Schema):
+    fields = NameList(
+        tuple(TagSchema().fields),
+        always=("id",),
+        metadata={
+            "description": "Sparse fieldset: the fields to return, comma-separated (`id` is "
+            "always returned). An unknown field is a 400.",
+        },
+    )
+
+
+class TagQueryArgsSchema(PaginationArgsSchema, TagReadArgsSchema):
     sort = SortField(
         TAG_SORT_KEYS,
         load_default=[("name", False)],
@@ -39,10 +55,10 @@ class TagQueryArgsSchema(PaginationArgsSchema):
 
 
 class TagEnvelopeSchema(Schema):
-    data = fields.Nested(TagSchema)
+    data = Representation(TagSchema)
 
 
 class TagListSchema(Schema):
-    data = fields.List(fields.Nested(TagSchema))
+    data = fields.List(Representation(TagSchema))
     meta = fields.Nested(PageMetaSchema)
     links = fields.Nested(PageLinksSchema)

@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -13,24 +13,30 @@ from api.extensions import (
     Blueprint,
     MovedPermanently,
     check_if_match,
+    cursor_response,
     etag_of,
     one,
     page_response,
     path_parameter,
 )
 from api.models import Article
-from api.services import content, lifecycle, queries
-from api.services.pagination import paginate
+from api.services import content, lifecycle, queries, representations
+from api.services.pagination import keyset_paginate, paginate
 from api.services.visibility import can_edit
 from schemas.articles import (
+    REPRESENTATION_FIELDS,
+    SUMMARY_FIELDS,
     ArticleCreateSchema,
     ArticleEnvelopeSchema,
     ArticleListSchema,
     ArticleQueryArgsSchema,
+    ArticleReadArgsSchema,
+    ArticleReadEnvelopeSchema,
+    ArticleRepresentationSchema,
     ArticleSchema,
     ArticleUpdateSchema,
+    RelatedArticlesQueryArgsSchema,
 )
-from schemas.common import NoQueryArgsSchema, PaginationArgsSchema
 
 blp = Blueprint(
     "articles",
@@ -56,16 +62,33 @@ class Articles(MethodView):
         fetch one article for its body. Filters combine with AND. `q` searches the text:
         the most relevant first, each with a highlighted `snippet`. With an `author` key or
         higher, `status` lists unpublished work instead; editors list deleted articles with
-        `deleted=true`.
+        `deleted=true`. `fields` and `formats` shape each item. Pages are numbered (`page`),
+        or, for feeds and sync, walked with a cursor: `cursor=start`, then each page's
+        `meta.next_cursor` until it is null.
         """
-        page, per_page = args.pop("page"), args.pop("per_page")
+        page, per_page, cursor = args.pop("page", 1), args.pop("per_page"), args.pop("cursor", None)
+        selected = _selected(args.pop("fields", None), args.pop("formats", None), detail=False)
         if args.get("deleted"):
             require("editor")
         elif args.get("status"):
             require("author")
+        if cursor is not None:  # keyset order, even with `q`
+            args["sort"] = args.get("sort") or [("published_at", True)]
         dialect = db.session.get_bind().dialect.name
         stmt = queries.list_articles(current_principal(), dialect=dialect, **args)
-        return page_response(paginate(db.session, stmt, page, per_page))
+        stmt = stmt.options(*representations.article_load_options(selected))
+        if cursor is None:
+            return _dumped(page_response(paginate(db.session, stmt, page, per_page)), selected)
+        result = keyset_paginate(
+            db.session,
+            stmt,
+            (Article.published_at, Article.id),
+            cursor,
+            per_page,
+            descending=args["sort"][0][1],
+            secret=current_app.config["SECRET_KEY"],
+        )
+        return _dumped(cursor_response(result), selected)
 
     @blp.auth("author")
     @blp.arguments(
@@ -97,17 +120,18 @@ class Articles(MethodView):
 @blp.route("/<uuid:article_id>", parameters=[ARTICLE_ID])
 class ArticleById(MethodView):
     @blp.optional_auth
-    @blp.query(NoQueryArgsSchema)
-    @blp.response(200, ArticleEnvelopeSchema)
+    @blp.query(ArticleReadArgsSchema)
+    @blp.response(200, ArticleReadEnvelopeSchema)
     @blp.errors(400, 404, 410)
-    def get(self, _args, article_id: uuid.UUID):
+    def get(self, args, article_id: uuid.UUID):
         """Get an article by id
 
         The id is stable forever: partners de-duplicate syndicated items by it. A deleted
         article answers 410. Editorial keys also read unpublished work, with its `ETag`.
         """
-        article = readable_article(article_id=article_id)
-        return one(article), 200, {"ETag": _etag(article)}
+        selected = _selected(args.get("fields"), args.get("formats"), detail=True)
+        article = readable_article(article_id=article_id, selected=selected)
+        return _one_read(article, selected)
 
     @blp.auth("author")
     @blp.arguments(ArticleUpdateSchema(partial=True), example={"title": "Un nouveau titre"})
@@ -147,7 +171,7 @@ class ArticleById(MethodView):
 @blp.route("/<uuid:article_id>/related", parameters=[ARTICLE_ID])
 class RelatedArticles(MethodView):
     @blp.optional_auth
-    @blp.query(PaginationArgsSchema)
+    @blp.query(RelatedArticlesQueryArgsSchema)
     @blp.response(200, ArticleListSchema)
     @blp.errors(400, 404, 410)
     def get(self, args, article_id: uuid.UUID):
@@ -160,9 +184,12 @@ class RelatedArticles(MethodView):
         as `GET /v1/articles/{article_id}` would; the related ones are only ever published
         articles, whatever the key.
         """
-        readable_article(article_id=article_id)
+        selected = _selected(args.get("fields"), args.get("formats"), detail=False)
+        readable_article(article_id=article_id, selected=("id",))
         stmt = queries.related_articles(article_id)
-        return page_response(paginate(db.session, stmt, args["page"], args["per_page"]))
+        stmt = stmt.options(*representations.article_load_options(selected))
+        page = paginate(db.session, stmt, args["page"], args["per_page"])
+        return _dumped(page_response(page), selected)
 
 
 @blp.route(
@@ -177,22 +204,43 @@ class RelatedArticles(MethodView):
 )
 class ArticleBySlug(MethodView):
     @blp.optional_auth
-    @blp.query(NoQueryArgsSchema)
-    @blp.response(200, ArticleEnvelopeSchema)
+    @blp.query(ArticleReadArgsSchema)
+    @blp.response(200, ArticleReadEnvelopeSchema)
     @blp.alt_response(301, description="The slug changed: `Location` gives the current one.")
     @blp.errors(400, 404, 410)
-    def get(self, _args, slug: str):
+    def get(self, args, slug: str):
         """Get an article by slug
 
         Slugs are ASCII and unique, e.g. `seoul-accueille-la-seconde-edition-du-ai-safety-summit`.
         A former slug answers 301 to the current one.
         """
-        article = readable_article(slug=slug)
-        return one(article), 200, {"ETag": _etag(article)}
+        selected = _selected(args.get("fields"), args.get("formats"), detail=True)
+        article = readable_article(slug=slug, selected=selected)
+        return _one_read(article, selected)
 
 
 def _etag(article: Article) -> str:
-    return etag_of(ArticleSchema().dump(article))
+    return etag_of(one(ArticleSchema().dump(article)))
+
+
+def _selected(requested, formats, *, detail: bool) -> tuple[str, ...]:
+    return representations.article_fields(
+        REPRESENTATION_FIELDS, SUMMARY_FIELDS, requested, formats, detail=detail
+    )
+
+
+def _dumped(response: tuple[dict, int, dict], selected: tuple[str, ...]):
+    """A list response with its articles dumped as the sparse fieldset says."""
+    body, status, headers = response
+    body["data"] = ArticleRepresentationSchema(only=selected).dump(body["data"], many=True)
+    return body, status, headers
+
+
+def _one_read(article: Article, selected: tuple[str, ...]):
+    """One article as the fieldset says; its `ETag` is that representation's, so a sparse one
+    never claims the full representation's validator."""
+    body = one(ArticleRepresentationSchema(only=selected).dump(article))
+    return body, 200, {"ETag": etag_of(body)}
 
 
 def _reload(article_id: uuid.UUID) -> Article:
@@ -201,14 +249,23 @@ def _reload(article_id: uuid.UUID) -> Article:
     )
 
 
-def readable_article(*, article_id: uuid.UUID | None = None, slug: str | None = None) -> Article:
-    """The article if the caller may read it; else 410 if it was deleted after being public,
-    301 if the slug is a former one, 404 otherwise."""
+def readable_article(
+    *,
+    article_id: uuid.UUID | None = None,
+    slug: str | None = None,
+    selected: tuple[str, ...] | None = None,
+) -> Article:
+    """The article if the caller may read it, loading the columns the `selected` fields show
+    (all when None); else 410 if it was deleted after being public, 301 if the slug is a
+    former one, 404 otherwise."""
     session, principal = db.session, current_principal()
     if article_id is not None:
-        article = session.scalar(queries.article_by_id(article_id, principal))
+        stmt = queries.article_by_id(article_id, principal)
     else:
-        article = session.scalar(queries.article_by_slug(slug, principal))
+        stmt = queries.article_by_slug(slug, principal)
+    if selected is not None:
+        stmt = stmt.options(*representations.article_load_options(selected))
+    article = session.scalar(stmt)
     if article is not None:
         return article
     if session.scalar(queries.gone_article(article_id=article_id, slug=slug)) is not None:

@@ -25,10 +25,10 @@ from schemas.authors import (
     AuthorEnvelopeSchema,
     AuthorListSchema,
     AuthorQueryArgsSchema,
+    AuthorReadArgsSchema,
     AuthorSchema,
     AuthorUpdateSchema,
 )
-from schemas.common import NoQueryArgsSchema
 
 blp = Blueprint(
     "authors", __name__, url_prefix="/v1/authors", description="People and desks who sign articles."
@@ -48,7 +48,11 @@ class Authors(MethodView):
         Every author, each with the number of published articles they sign. By name by default.
         """
         stmt = queries.list_authors(args["sort"])
-        return page_response(paginate(db.session, stmt, args["page"], args["per_page"]))
+        body, status, headers = page_response(
+            paginate(db.session, stmt, args["page"], args["per_page"])
+        )
+        body["data"] = AuthorSchema(only=args.get("fields")).dump(body["data"], many=True)
+        return body, status, headers
 
     @blp.auth("editor")
     @blp.arguments(AuthorCreateSchema, example={"name": "La rédaction"})
@@ -71,16 +75,16 @@ class Authors(MethodView):
 )
 class AuthorById(MethodView):
     @blp.optional_auth
-    @blp.query(NoQueryArgsSchema)
+    @blp.query(AuthorReadArgsSchema)
     @blp.response(200, AuthorEnvelopeSchema)
     @blp.errors(400, 404)
-    def get(self, _args, author_id: uuid.UUID):
+    def get(self, args, author_id: uuid.UUID):
         """Get an author by id
 
         With the number of published articles they sign.
         """
         author = _load(author_id)
-        return one(author), 200, {"ETag": _etag(author)}
+        return _one_read(author, args.get("fields"))
 
     @blp.auth("editor")
     @blp.arguments(AuthorUpdateSchema(partial=True), example={"bio": "La rédaction du portail."})
@@ -121,11 +125,11 @@ class AuthorById(MethodView):
 )
 class AuthorBySlug(MethodView):
     @blp.optional_auth
-    @blp.query(NoQueryArgsSchema)
+    @blp.query(AuthorReadArgsSchema)
     @blp.response(200, AuthorEnvelopeSchema)
     @blp.alt_response(301, description="The slug changed: `Location` gives the current one.")
     @blp.errors(400, 404)
-    def get(self, _args, slug: str):
+    def get(self, args, slug: str):
         """Get an author by slug
 
         Slugs are ASCII and unique, e.g. `la-redaction`. A former slug answers
@@ -134,12 +138,18 @@ class AuthorBySlug(MethodView):
         author = found_by_slug(
             Author, queries.author_by_slug(slug), slug, "authors.AuthorBySlug", NOT_FOUND
         )
-        return one(author), 200, {"ETag": _etag(author)}
+        return _one_read(author, args.get("fields"))
 
 
 def _load(author_id: uuid.UUID) -> Author:
     return found_or_404(db.session.scalar(queries.author_by_id(author_id)), NOT_FOUND)
 
 
+def _one_read(author: Author, selected: tuple[str, ...] | None):
+    """One author, with the fields asked for; its `ETag` is that representation's."""
+    body = one(AuthorSchema(only=selected).dump(author))
+    return body, 200, {"ETag": etag_of(body)}
+
+
 def _etag(author: Author) -> str:
-    return etag_of(AuthorSchema().dump(author))
+    return etag_of(one(AuthorSchema().dump(author)))

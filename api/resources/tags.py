@@ -20,12 +20,12 @@ from api.extensions import (
 from api.models import Tag
 from api.services import content, queries
 from api.services.pagination import paginate
-from schemas.common import NoQueryArgsSchema
 from schemas.tags import (
     TagCreateSchema,
     TagEnvelopeSchema,
     TagListSchema,
     TagQueryArgsSchema,
+    TagReadArgsSchema,
     TagSchema,
     TagUpdateSchema,
 )
@@ -48,7 +48,11 @@ class Tags(MethodView):
         Every tag, each with the number of published articles carrying it. By name by default.
         """
         stmt = queries.list_tags(args["sort"])
-        return page_response(paginate(db.session, stmt, args["page"], args["per_page"]))
+        body, status, headers = page_response(
+            paginate(db.session, stmt, args["page"], args["per_page"])
+        )
+        body["data"] = TagSchema(only=args.get("fields")).dump(body["data"], many=True)
+        return body, status, headers
 
     @blp.auth("editor")
     @blp.arguments(TagCreateSchema, example={"name": "intelligence artificielle"})
@@ -69,16 +73,16 @@ class Tags(MethodView):
 @blp.route("/<uuid:tag_id>", parameters=[path_parameter("tag_id", "The tag's id (a UUID).")])
 class TagById(MethodView):
     @blp.optional_auth
-    @blp.query(NoQueryArgsSchema)
+    @blp.query(TagReadArgsSchema)
     @blp.response(200, TagEnvelopeSchema)
     @blp.errors(400, 404)
-    def get(self, _args, tag_id: uuid.UUID):
+    def get(self, args, tag_id: uuid.UUID):
         """Get a tag by id
 
         With the number of published articles carrying it.
         """
         tag = _load(tag_id)
-        return one(tag), 200, {"ETag": _etag(tag)}
+        return _one_read(tag, args.get("fields"))
 
     @blp.auth("editor")
     @blp.arguments(TagUpdateSchema(partial=True), example={"description": "L’actualité de l’IA."})
@@ -119,23 +123,29 @@ class TagById(MethodView):
 )
 class TagBySlug(MethodView):
     @blp.optional_auth
-    @blp.query(NoQueryArgsSchema)
+    @blp.query(TagReadArgsSchema)
     @blp.response(200, TagEnvelopeSchema)
     @blp.alt_response(301, description="The slug changed: `Location` gives the current one.")
     @blp.errors(400, 404)
-    def get(self, _args, slug: str):
+    def get(self, args, slug: str):
         """Get a tag by slug
 
         Slugs are ASCII and unique, e.g. `intelligence-artificielle`. A former slug answers
         301 to the current one.
         """
         tag = found_by_slug(Tag, queries.tag_by_slug(slug), slug, "tags.TagBySlug", NOT_FOUND)
-        return one(tag), 200, {"ETag": _etag(tag)}
+        return _one_read(tag, args.get("fields"))
 
 
 def _load(tag_id: uuid.UUID) -> Tag:
     return found_or_404(db.session.scalar(queries.tag_by_id(tag_id)), NOT_FOUND)
 
 
+def _one_read(tag: Tag, selected: tuple[str, ...] | None):
+    """One tag, with the fields asked for; its `ETag` is that representation's."""
+    body = one(TagSchema(only=selected).dump(tag))
+    return body, 200, {"ETag": etag_of(body)}
+
+
 def _etag(tag: Tag) -> str:
-    return etag_of(TagSchema().dump(tag))
+    return etag_of(one(TagSchema().dump(tag)))

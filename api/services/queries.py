@@ -74,6 +74,7 @@ def list_articles(
     lang: str | None = None,
     published_after=None,
     published_before=None,
+    updated_since=None,
     q: str | None = None,
     sort: list[tuple[str, bool]] | None = None,
     dialect: str = "sqlite",
@@ -104,6 +105,8 @@ def list_articles(
         stmt = stmt.where(Article.published_at >= published_after)
     if published_before is not None:
         stmt = stmt.where(Article.published_at < published_before)
+    if updated_since is not None:
+        stmt = stmt.where(Article.updated_at >= updated_since)
     if q is not None:
         stmt, relevance, snippet = _SEARCHES[dialect](stmt, q)
         stmt = stmt.options(with_expression(Article.snippet, type_coerce(snippet, Highlighted)))

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
 from api.models import Article
 from api.services.content import save_article
@@ -102,6 +102,15 @@ def lists_nothing(response, _hidden: Hidden) -> None:
     assert body["data"] == []
 
 
+def walks_only_the_visible_article(response, hidden: Hidden) -> None:
+    """A cursor walk from the start, one article a page: the visible one, and no next page
+    (a hidden article after it would give one)."""
+    body = response.get_json()
+    assert [article["id"] for article in body["data"]] == [hidden.visible_id]
+    assert body["meta"]["next_cursor"] is None, body["meta"]
+    assert body["links"]["next"] is None
+
+
 def counts_only_the_visible_article(resource: str) -> Callable[..., None]:
     def check(response, hidden: Hidden) -> None:
         body = response.get_json()
@@ -126,6 +135,25 @@ class PublicRead:
 def _list(name: str, query: Callable[[Hidden], str]) -> PublicRead:
     return PublicRead(
         name, lambda h: f"/v1/articles?{query(h)}", check=lists_only_the_visible_article
+    )
+
+
+def _walk(name: str, query: Callable[[Hidden], str]) -> PublicRead:
+    return PublicRead(
+        name,
+        lambda h: f"/v1/articles?cursor=start&per_page=1&{query(h)}",
+        check=walks_only_the_visible_article,
+    )
+
+
+def bad_request(_hidden: Hidden, _reader: str) -> int:
+    return 400
+
+
+def _forged_cursor(hidden: Hidden) -> str:
+    """A cursor placed after the hidden article, signed with another secret."""
+    return URLSafeSerializer("not the secret", salt="newsdesk.cursor").dumps(
+        {"p": "2100-01-01T00:00:00+00:00", "i": hidden.id}
     )
 
 
@@ -160,6 +188,38 @@ PUBLIC_READS: list[PublicRead] = [
     _list("articles-page-1-of-1", lambda h: "per_page=1&page=1"),
     _list("articles-page-2-of-1", lambda h: "per_page=1&page=2"),
     _list("articles-page-100", lambda h: "per_page=100"),
+    # Sparse fieldsets and body formats
+    _list("articles-fields", lambda h: "fields=title,slug,excerpt,word_count"),
+    _list("articles-formats", lambda h: "formats=html,plaintext,markdown"),
+    _list("articles-fields-and-formats", lambda h: "fields=title&formats=plaintext"),
+    PublicRead(
+        "article-by-id-fields",
+        lambda h: f"/v1/articles/{h.id}?fields=title,excerpt&formats=plaintext",
+        status=not_found_or_gone,
+    ),
+    PublicRead(
+        "article-by-slug-formats",
+        lambda h: f"/v1/articles/slug/{h.slug}?formats=html,plaintext,markdown",
+        status=not_found_or_gone,
+    ),
+    # Cursor walks, with filters, both orders and what changed since
+    _walk("articles-cursor-walk", lambda h: "formats=plaintext"),
+    _walk("articles-cursor-walk-ascending", lambda h: "sort=published_at&fields=title"),
+    _walk(
+        "articles-cursor-walk-every-filter",
+        lambda h: (
+            f"tag={h.tag}&author={h.author}&lang={h.language}"
+            "&published_after=2024-01-01T00:00:00Z&published_before=2100-01-01T00:00:00Z"
+        ),
+    ),
+    _walk("articles-cursor-walk-updated-since", lambda h: "updated_since=2000-01-01T00:00:00Z"),
+    _walk("articles-cursor-walk-search", lambda h: "q=paragraph"),
+    _list("articles-updated-since", lambda h: "updated_since=2000-01-01T00:00:00Z"),
+    PublicRead(
+        "articles-forged-cursor",
+        lambda h: f"/v1/articles?cursor={_forged_cursor(h)}",
+        status=bad_request,
+    ),
     # Search, by the hidden article's own word, with filters, sorts and pages
     PublicRead("search-by-marker", lambda h: f"/v1/articles?q={h.marker}", check=lists_nothing),
     PublicRead(

@@ -1,0 +1,116 @@
+"""HTTP caching of reads: validators, conditional 304s, Cache-Control, Vary and Surrogate-Key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, request
+from werkzeug.http import remove_entity_headers
+
+from api.auth import current_principal
+from api.extensions import UNCACHED_DOC_BLUEPRINTS, etag_of
+
+PUBLIC = "public, max-age=60, stale-while-revalidate=300"
+PRIVATE = "private, no-store"
+# An error, a redirect or a 404 may stop being one at the next publish, which purges by
+# Surrogate-Key only what a response named: none of them is stored
+UNCACHEABLE = "no-store"
+# Stable for a response that names no time (an empty list), so revalidation still works
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Probes must never be answered from a cache; the docs blueprints serve no API resources
+UNCACHED_BLUEPRINTS = UNCACHED_DOC_BLUEPRINTS | {"docs", "api-docs"}
+# The times a listed or read object carries; the newest one that has passed is its change
+TIME_FIELDS = ("updated_at", "created_at", "published_at", "revoked_at", "last_used_at")
+# Blueprint → the key prefix of the objects it serves; embedded references, by field
+RESOURCE_KINDS = {"articles": "article", "tags": "tag", "authors": "author"}
+EMBEDDED_KINDS = {"authors": "author", "tags": "tag"}
+
+
+def _items(body) -> list[dict]:
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict):
+        return [data]
+    if isinstance(data, list):
+        return [item for item in data if isinstance(item, dict)]
+    return []
+
+
+def last_modified(body) -> datetime:
+    """The newest past time among the objects of a response (never `now`, never the future)."""
+    now = datetime.now(UTC)
+    times = [EPOCH]
+    for item in _items(body):
+        for name in TIME_FIELDS:
+            value = item.get(name)
+            if isinstance(value, str):
+                try:
+                    moment = datetime.fromisoformat(value)
+                except ValueError:
+                    continue
+                if moment.tzinfo is not None and moment <= now:
+                    times.append(moment)
+    return max(times).replace(microsecond=0)
+
+
+def surrogate_keys(body) -> list[str]:
+    """`article:<id>`, `tag:<id>`, `author:<id>` for every object a response shows, plus the
+    collection key (`articles`, `tags`, `authors`) on lists, so that a purge hits exactly them."""
+    kind = RESOURCE_KINDS.get(request.blueprint or "")
+    if kind is None:
+        return []
+    keys: list[str] = []
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        keys.append(request.blueprint)
+    source = (request.view_args or {}).get("article_id")
+    if source is not None:  # a list derived from one article (its related articles)
+        keys.append(f"article:{source}")
+    for item in _items(body):
+        if "id" in item:
+            keys.append(f"{kind}:{item['id']}")
+        for field, embedded_kind in EMBEDDED_KINDS.items():
+            for ref in item.get(field) or []:
+                if kind == "article" and isinstance(ref, dict) and "id" in ref:
+                    keys.append(f"{embedded_kind}:{ref['id']}")
+    return list(dict.fromkeys(keys))
+
+
+def _not_modified(etag: str, modified: datetime) -> bool:
+    """RFC 9110 §13.2.2: `If-None-Match` (weak comparison) decides when sent; otherwise
+    `If-Modified-Since`."""
+    if "If-None-Match" in request.headers:
+        matches = request.if_none_match
+        return matches.star_tag or matches.contains_weak(etag.strip('"'))
+    since = request.if_modified_since
+    return since is not None and modified <= since
+
+
+def cache_read(response):
+    """After every API read: validators and caching headers on a 200, a 304 when the client's
+    copy is current, `no-store` on anything else."""
+    if request.method not in ("GET", "HEAD") or request.blueprint in UNCACHED_BLUEPRINTS:
+        return response
+    response.vary.add("Authorization")
+    if response.status_code != 200 or not response.is_json or response.direct_passthrough:
+        response.headers.setdefault("Cache-Control", UNCACHEABLE)
+        return response
+    body = response.get_json(silent=True)
+    etag = etag_of(body)
+    modified = last_modified(body)
+    response.headers["ETag"] = etag
+    response.last_modified = modified
+    if current_principal() is not None:
+        response.headers["Cache-Control"] = PRIVATE
+    # A view may have decided already (previews are private)
+    if response.headers.setdefault("Cache-Control", PUBLIC) == PUBLIC:
+        keys = surrogate_keys(body)
+        if keys:
+            response.headers["Surrogate-Key"] = " ".join(keys)
+    if _not_modified(etag, modified):
+        response.status_code = 304
+        response.set_data(b"")
+        remove_entity_headers(response.headers, allowed=("expires", "last-modified"))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(cache_read)

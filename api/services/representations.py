@@ -1,0 +1,54 @@
+"""Sparse fieldsets and body formats: which fields a read returns, and which columns it loads."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import defer, undefer
+
+from api.models import Article
+
+# `formats=` name → the field carrying that representation of the body
+BODY_FIELDS = {"markdown": "body", "html": "body_html", "plaintext": "body_text"}
+# What each body field loads: asking for anything else (excerpt, word_count, reading_time…)
+# never reads these columns
+_BODY_COLUMNS = {
+    "body": Article.body,
+    "body_html": Article.body_html,
+    "body_text": Article.body_text,
+}
+# The article detail without `formats`: its source and its HTML, as it always was
+DETAIL_BODY_FIELDS = ("body", "body_html")
+
+
+def article_fields(
+    all_fields: tuple[str, ...],
+    summary_fields: tuple[str, ...],
+    requested: tuple[str, ...] | None,
+    formats: tuple[str, ...] | None,
+    *,
+    detail: bool,
+) -> tuple[str, ...]:
+    """The fields of an article read, in schema order.
+
+    `fields` chooses exactly (plus `id`); otherwise a list returns summaries and a detail the
+    summary with `body_format` and its bodies. `formats` adds the bodies it names, and replaces
+    the detail's default bodies.
+    """
+    bodies = {BODY_FIELDS[name] for name in formats or ()}
+    if requested:
+        chosen = set(requested) | bodies
+    else:
+        chosen = set(summary_fields)
+        if detail:
+            chosen |= {"body_format"} | (bodies if formats else set(DETAIL_BODY_FIELDS))
+        else:
+            chosen |= bodies
+    chosen.add("id")
+    return tuple(name for name in all_fields if name in chosen)
+
+
+def article_load_options(selected: tuple[str, ...]) -> list:
+    """Loader options leaving out the body columns no selected field shows."""
+    options = [defer(column) for name, column in _BODY_COLUMNS.items() if name not in selected]
+    if "body_text" in selected:
+        options.append(undefer(Article.body_text))
+    return options
