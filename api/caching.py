@@ -87,7 +87,11 @@ def _not_modified(etag: str, modified: datetime) -> bool:
 def cache_read(response):
     """After every API read: validators and caching headers on a 200, a 304 when the client's
     copy is current, `no-store` on anything else."""
-    if request.method not in ("GET", "HEAD") or request.blueprint in UNCACHED_BLUEPRINTS:
+    if request.method not in ("GET", "HEAD"):
+        return response
+    if request.blueprint in UNCACHED_BLUEPRINTS:
+        if request.blueprint == "health":  # a probe answered by a cache would lie
+            response.headers.setdefault("Cache-Control", UNCACHEABLE)
         return response
     response.vary.add("Authorization")
     if response.status_code != 200 or not response.is_json or response.direct_passthrough:

@@ -277,3 +277,10 @@ def test_a_future_publication_time_never_makes_last_modified_future(client, make
     make_article(status="scheduled", published_at=datetime.now(UTC) + timedelta(days=3))
     response = _get(client, "/v1/articles?status=scheduled", **editor)
     assert response.last_modified <= datetime.now(UTC)
+
+
+@pytest.mark.parametrize("path", ["/health", "/ready"])
+def test_probes_are_never_stored(client, path):
+    response = client.get(path)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "ETag" not in response.headers
