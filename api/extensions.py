@@ -381,6 +381,12 @@ def etag_of(payload) -> str:
     return f'"{hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]}"'
 
 
+def representation_etag(schema, obj) -> str:
+    """The ETag of `obj`'s full single-object representation: what a GET of it answers, so
+    what a write's `If-Match` is compared with."""
+    return etag_of(one(schema.dump(obj)))
+
+
 def check_if_match(current_etag: str, *, required: bool) -> None:
     """412 when `If-Match` names another version; 428 when it is required and missing."""
     if not request.headers.get("If-Match"):

@@ -34,9 +34,5 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
     def __repr__(self) -> str:
         return f"<ApiKey {self.prefix}… {self.role}>"

@@ -10,12 +10,12 @@ from api.extensions import (
     IF_MATCH_HEADER,
     Blueprint,
     check_if_match,
-    etag_of,
     found_by_slug,
     found_or_404,
     one,
     page_response,
     path_parameter,
+    representation_etag,
 )
 from api.models import Author
 from api.services import content, queries
@@ -145,11 +145,10 @@ def _load(author_id: uuid.UUID) -> Author:
     return found_or_404(db.session.scalar(queries.author_by_id(author_id)), NOT_FOUND)
 
 
-def _one_read(author: Author, selected: tuple[str, ...] | None):
-    """One author, with the fields asked for; its `ETag` is that representation's."""
-    body = one(AuthorSchema(only=selected).dump(author))
-    return body, 200, {"ETag": etag_of(body)}
+def _one_read(author: Author, selected: tuple[str, ...] | None) -> dict:
+    """One author, with the fields asked for (api.caching gives each representation its ETag)."""
+    return one(AuthorSchema(only=selected).dump(author))
 
 
 def _etag(author: Author) -> str:
-    return etag_of(one(AuthorSchema().dump(author)))
+    return representation_etag(AuthorSchema(), author)

@@ -10,12 +10,12 @@ from api.extensions import (
     IF_MATCH_HEADER,
     Blueprint,
     check_if_match,
-    etag_of,
     found_by_slug,
     found_or_404,
     one,
     page_response,
     path_parameter,
+    representation_etag,
 )
 from api.models import Tag
 from api.services import content, queries
@@ -141,11 +141,10 @@ def _load(tag_id: uuid.UUID) -> Tag:
     return found_or_404(db.session.scalar(queries.tag_by_id(tag_id)), NOT_FOUND)
 
 
-def _one_read(tag: Tag, selected: tuple[str, ...] | None):
-    """One tag, with the fields asked for; its `ETag` is that representation's."""
-    body = one(TagSchema(only=selected).dump(tag))
-    return body, 200, {"ETag": etag_of(body)}
+def _one_read(tag: Tag, selected: tuple[str, ...] | None) -> dict:
+    """One tag, with the fields asked for (api.caching gives each representation its ETag)."""
+    return one(TagSchema(only=selected).dump(tag))
 
 
 def _etag(tag: Tag) -> str:
-    return etag_of(one(TagSchema().dump(tag)))
+    return representation_etag(TagSchema(), tag)
