@@ -21,6 +21,7 @@ from schemas.fields import (
     UTCDateTime,
     language_validator,
     no_control_characters,
+    not_blank,
     plain_text,
     safe_markdown,
 )
@@ -156,7 +157,9 @@ class ArticleReadArgsSchema(Schema):
 class ArticleCreateSchema(Schema):
     """What a client may set on an article; ids, status, timestamps and derived values are not."""
 
-    title = fields.String(required=True, validate=[validate.Length(min=1, max=300), plain_text])
+    title = fields.String(
+        required=True, validate=[validate.Length(min=1, max=300), plain_text, not_blank]
+    )
     slug = Slug(metadata={"description": "Generated from the title when absent; editable."})
     subtitle = PlainText(300, allow_none=True, metadata={"description": "The kicker (dek)."})
     excerpt = PlainText(

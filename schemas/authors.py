@@ -8,7 +8,16 @@ from schemas.common import (
     PaginationArgsSchema,
     Representation,
 )
-from schemas.fields import NameList, PlainText, Slug, SortField, Url, UTCDateTime, plain_text
+from schemas.fields import (
+    NameList,
+    PlainText,
+    Slug,
+    SortField,
+    Url,
+    UTCDateTime,
+    not_blank,
+    plain_text,
+)
 
 AUTHOR_SORT_KEYS = ("name", "slug", "article_count", "created_at")
 SOCIAL_NETWORKS = (
@@ -58,7 +67,9 @@ class AuthorSchema(Schema):
 
 
 class AuthorCreateSchema(Schema):
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), plain_text])
+    name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), plain_text, not_blank]
+    )
     slug = Slug(120, metadata={"description": "Generated from the name when absent; editable."})
     bio = PlainText(5000, allow_none=True)
     avatar_url = _url()

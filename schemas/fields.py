@@ -76,7 +76,16 @@ def url_characters(value: str) -> None:
 # refuses (api/extensions.py puts it on every field the function validates). Entity-encoded
 # markup, which `plain_text` also refuses, is beyond a pattern: the fields' docs say it.
 _CONTROL_FREE = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
+
+
+def not_blank(value: str) -> None:
+    """A name or title needs something other than spaces."""
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
 VALIDATOR_PATTERNS = {
+    not_blank: r"^[\s\S]*\S",
     no_control_characters: "^" + _CONTROL_FREE,
     plain_text: r"^(?![\s\S]*<[a-zA-Z!?/])" + _CONTROL_FREE,
 }

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import PageLinksSchema, PageMetaSchema, PaginationArgsSchema
-from schemas.fields import Slug, UTCDateTime, plain_text
+from schemas.fields import Slug, UTCDateTime, not_blank, plain_text
 
 ROLES = ("partner", "author", "editor", "admin")
 
@@ -29,7 +29,9 @@ class NewKeySchema(KeySchema):
 
 
 class KeyCreateSchema(Schema):
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=120), plain_text])
+    name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=120), plain_text, not_blank]
+    )
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     author = Slug(
         metadata={"description": "For `author` keys: the author profile (slug) it writes as."}

@@ -8,7 +8,7 @@ from schemas.common import (
     PaginationArgsSchema,
     Representation,
 )
-from schemas.fields import NameList, PlainText, Slug, SortField, UTCDateTime, plain_text
+from schemas.fields import NameList, PlainText, Slug, SortField, UTCDateTime, not_blank, plain_text
 
 TAG_SORT_KEYS = ("name", "slug", "article_count", "created_at")
 
@@ -26,7 +26,9 @@ class TagSchema(Schema):
 
 
 class TagCreateSchema(Schema):
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=120), plain_text])
+    name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=120), plain_text, not_blank]
+    )
     slug = Slug(120, metadata={"description": "Generated from the name when absent; editable."})
     description = PlainText(5000, allow_none=True)
 

@@ -182,3 +182,16 @@ def test_tag_patch_with_a_stale_if_match_is_a_412(client, editor, make_tag):
         f"/v1/tags/{tag.id}", json={"name": "Deux"}, headers={**editor, "If-Match": etag}
     )
     assert_problem(response, 412)
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/v1/articles", "title"), ("/v1/tags", "name"), ("/v1/authors", "name")],
+)
+@pytest.mark.parametrize("blank", [" ", "   ", "\u00a0\t"])
+def test_a_blank_title_or_name_is_a_422_and_creates_nothing(client, editor, path, field, blank):
+    before = client.get(f"{path}?status=draft" if "articles" in path else path, headers=editor)
+    response = client.post(path, json={field: blank}, headers=editor)
+    assert_problem(response, 422, field)
+    after = client.get(f"{path}?status=draft" if "articles" in path else path, headers=editor)
+    assert after.get_json()["meta"]["total"] == before.get_json()["meta"]["total"]
