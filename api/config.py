@@ -25,6 +25,19 @@ DEFAULTS = {
     "CORS_ORIGINS": "*",
     # Seconds a browser may cache a preflight answer (Chromium caps it at 7200)
     "CORS_MAX_AGE": 7200,
+    # The public website that renders the content: canonical links in feeds, sitemaps,
+    # structured data, webhooks and share links are built from it and these path templates
+    "SITE_URL": "https://www.example.org",
+    "ARTICLE_PATH": "/articles/{slug}",
+    "TAG_PATH": "/tags/{slug}",
+    "AUTHOR_PATH": "/authors/{slug}",
+    # Feeds carry full article content for keys; anonymous readers get the excerpt unless this is on
+    "FEED_FULL_CONTENT_PUBLIC": False,
+    "FEED_ITEMS": 50,
+    # A WebSub hub the feeds advertise (rel="hub"), when the publisher runs one
+    "WEBSUB_HUB_URL": "",
+    # Redis for rate-limit counters (and later shared caches); in-process memory when empty
+    "REDIS_URL": "",
 }
 
 ENV_PREFIX = "NEWSDESK_"
