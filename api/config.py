@@ -28,6 +28,9 @@ DEFAULTS = {
     # The public website that renders the content: canonical links in feeds, sitemaps,
     # structured data, webhooks and share links are built from it and these path templates
     "SITE_URL": "https://www.example.org",
+    "SITE_NAME": "Newsdesk",
+    "SITE_LANGUAGE": "fr",
+    "SITE_LOGO_URL": "",
     "ARTICLE_PATH": "/articles/{slug}",
     "TAG_PATH": "/tags/{slug}",
     "AUTHOR_PATH": "/authors/{slug}",
