@@ -10,10 +10,18 @@ from api.models.content import (
     SlugRedirect,
     Tag,
 )
+from api.models.events import (
+    EVENT_TYPES,
+    Change,
+    PublicState,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from api.models.people import Author
 
 __all__ = [
     "ARTICLE_STATUSES",
+    "EVENT_TYPES",
     "ROLES",
     "ApiKey",
     "Article",
@@ -21,6 +29,10 @@ __all__ = [
     "ArticleRevision",
     "ArticleTag",
     "Author",
+    "Change",
+    "PublicState",
     "SlugRedirect",
     "Tag",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

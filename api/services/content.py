@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from api.db import utcnow
 from api.models import Article, ArticleAuthor, ArticleTag, Author, SlugRedirect, Tag
+from api.services import changes
 from api.services.exceptions import Conflict, SlugTaken, UnknownReference
 from api.services.rendering import make_excerpt, render_html, render_markdown
 from api.services.revisions import CONTENT_FIELDS, record_revision, snapshot
@@ -68,6 +69,7 @@ def save_tag(session: Session, tag: Tag, data: dict) -> Tag:
     _claim_slug(session, Tag, tag, data, tag.name)
     session.add(tag)
     session.flush()
+    changes.record(session, "tag", tag.id)
     return tag
 
 
@@ -86,6 +88,7 @@ def save_author(session: Session, author: Author, data: dict) -> Author:
     _claim_slug(session, Author, author, data, author.name)
     session.add(author)
     session.flush()
+    changes.record(session, "author", author.id)
     return author
 
 
@@ -98,6 +101,7 @@ def delete_tag(session: Session, tag: Tag) -> None:
         raise Conflict("Articles carry this tag: take it off them before deleting it.")
     session.delete(tag)
     session.flush()
+    changes.record(session, "tag", tag.id)
 
 
 def delete_author(session: Session, author: Author) -> None:
@@ -105,6 +109,7 @@ def delete_author(session: Session, author: Author) -> None:
         raise Conflict("Articles are signed by this author: change their bylines first.")
     session.delete(author)
     session.flush()
+    changes.record(session, "author", author.id)
 
 
 def _render_body(article: Article, data: dict) -> None:
@@ -182,6 +187,7 @@ def update_article(session: Session, article: Article, data: dict, key_id) -> Ar
     before = snapshot(article)
     save_article(session, article, data)
     record_revision(session, article, "update", key_id, before)
+    changes.record(session, "article", article.id)
     return article
 
 
@@ -192,6 +198,7 @@ def revert_article(session: Session, article: Article, revision, key_id) -> Arti
     before = snapshot(article)
     save_article(session, article, data)
     record_revision(session, article, "revert", key_id, before)
+    changes.record(session, "article", article.id)
     return article
 
 

@@ -1,6 +1,7 @@
 """The publishing lifecycle: publish, schedule, unpublish, archive, delete, restore, purge.
 
-Each operation changes the article and records a revision; the caller commits.
+Each operation changes the article, records a revision and the public change it made (if any);
+the caller commits.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.db import utcnow
 from api.models import Article
+from api.services import changes
 from api.services.content import publish_article
 from api.services.exceptions import Conflict, InvalidValue
 from api.services.revisions import record_revision, snapshot
@@ -23,6 +25,7 @@ def _change(session: Session, article: Article, action: str, key_id, apply) -> A
     article.updated_at = utcnow()
     session.flush()
     record_revision(session, article, action, key_id, before)
+    changes.record(session, "article", article.id)
     return article
 
 
@@ -84,5 +87,7 @@ def purge(session: Session, article: Article) -> None:
     """Gone for good, revisions included: only for articles already deleted."""
     if article.deleted_at is None:
         raise Conflict("Only a deleted article can be purged: delete it first.")
+    article_id = article.id
     session.delete(article)
     session.flush()
+    changes.record(session, "article", article_id)

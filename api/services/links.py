@@ -10,23 +10,28 @@ from urllib.parse import quote
 
 from flask import current_app
 
+_PATH_SETTINGS = {"article": "ARTICLE_PATH", "tag": "TAG_PATH", "author": "AUTHOR_PATH"}
+
 
 def site_url() -> str:
     return current_app.config["SITE_URL"].rstrip("/")
 
 
-def _page(setting: str, slug: str) -> str:
-    return site_url() + current_app.config[setting].format(slug=quote(slug, safe=""))
+def page_url(resource: str, slug: str, canonical_url: str | None = None) -> str:
+    """The public page of an article, tag or author; an article's own `canonical_url` wins."""
+    if canonical_url:
+        return canonical_url
+    path = current_app.config[_PATH_SETTINGS[resource]]
+    return site_url() + path.format(slug=quote(slug, safe=""))
 
 
 def article_url(article) -> str:
-    """The article's canonical page: its own `canonical_url` when it names one."""
-    return getattr(article, "canonical_url", None) or _page("ARTICLE_PATH", article.slug)
+    return page_url("article", article.slug, getattr(article, "canonical_url", None))
 
 
 def tag_url(tag) -> str:
-    return _page("TAG_PATH", tag.slug)
+    return page_url("tag", tag.slug)
 
 
 def author_url(author) -> str:
-    return _page("AUTHOR_PATH", author.slug)
+    return page_url("author", author.slug)

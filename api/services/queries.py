@@ -33,8 +33,11 @@ from api.models import (
     ArticleRevision,
     ArticleTag,
     Author,
+    Change,
     SlugRedirect,
     Tag,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from api.services.visibility import (
     article_is_public,
@@ -324,3 +327,35 @@ def revision_of(article_id: uuid.UUID, number: int) -> Select:
 
 def list_keys() -> Select:
     return select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id)
+
+
+# --- Syndication: the change log and webhooks
+
+
+def public_articles_not_in(article_ids: Select) -> Select:
+    """(id, published_at) of public articles whose ids `article_ids` does not hold, oldest
+    publication first."""
+    return (
+        select(Article.id, Article.published_at)
+        .where(article_is_public(), Article.id.not_in(article_ids))
+        .order_by(Article.published_at, Article.id)
+    )
+
+
+def changes_after(change_id: int) -> Select:
+    """The change log after a position, in commit order."""
+    return select(Change).where(Change.id > change_id).order_by(Change.id)
+
+
+def list_webhook_endpoints() -> Select:
+    return select(WebhookEndpoint).order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+
+
+def deliveries_of(endpoint_id: uuid.UUID) -> Select:
+    """An endpoint's delivery log, newest first, with the change each one carries."""
+    return (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .options(selectinload(WebhookDelivery.change))
+        .order_by(WebhookDelivery.id.desc())
+    )

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.models import Article, Author, Tag
+from api.services import changes
 from api.services.content import (
     article_for_update,
     publish_article,
@@ -95,6 +96,7 @@ def load_seeds(session: Session, seeds_dir: Path) -> SeedReport:
         article = article_for_update(session, _require_slug(data, path.name)) or Article()
         save_article(session, article, data)
         publish_article(article, publication["published_at"])
+        changes.record(session, "article", article.id, at=article.published_at)
         report.articles += 1
     session.flush()
     return report

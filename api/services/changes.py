@@ -1,0 +1,158 @@
+"""The change log: what each write did to what the public sees, recorded in the write's own
+transaction (an outbox), in commit order, with one webhook delivery queued per subscriber.
+
+`record()` compares a resource as the public sees it now with the last state the public was
+told about (`PublicState`) and appends the matching `Change`: `article.published` (first seen),
+`article.updated`, `article.unpublished` or `article.deleted` (taken down: a tombstone), and
+`tag.*` / `author.*` likewise. Drafts never produce anything, so nothing hidden reaches the change
+feed or a webhook. Scheduled articles become public by the clock, with no write: `announce_due()`
+(run by the worker and before each change-feed read) records them.
+
+Order: on PostgreSQL a transaction-scoped advisory lock serialises the writers of changes, so ids
+are handed out in commit order and a reader following ids never skips a late commit. SQLite
+serialises writers anyway.
+
+Retraction: when a resource is taken down, the content of its earlier changes is erased
+(`current`/`previous` set to null); the events stay, its tombstone keeps only `id` and `slug`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from api.db import utcnow
+from api.models import Article, Author, Change, PublicState, Tag, WebhookDelivery, WebhookEndpoint
+from api.services import links, queries
+from schemas.articles import ArticleSchema
+from schemas.authors import AuthorSchema
+from schemas.tags import TagSchema
+
+# Any constant shared by every writer of changes (pg_advisory_xact_lock takes a bigint)
+_ADVISORY_LOCK = 0x4E455753  # "NEWS"
+_MODELS = {"article": Article, "tag": Tag, "author": Author}
+_COUNTS = ("article_count",)  # derived from other resources: not part of a resource's state
+_SCHEMAS = {
+    "article": ArticleSchema(),
+    "tag": TagSchema(exclude=_COUNTS),
+    "author": AuthorSchema(exclude=_COUNTS),
+}
+_FIRST_SEEN = {"article": "published", "tag": "created", "author": "created"}
+
+
+def _public_object(session: Session, resource: str, resource_id: uuid.UUID):
+    if resource == "article":
+        return session.scalar(queries.article_by_id(resource_id))
+    return session.get(_MODELS[resource], resource_id)
+
+
+def _taken_down_as(session: Session, resource: str, resource_id: uuid.UUID) -> str:
+    if resource != "article":
+        return "deleted"
+    deleted_at = session.scalar(select(Article.deleted_at).where(Article.id == resource_id))
+    purged = session.scalar(select(Article.id).where(Article.id == resource_id)) is None
+    return "deleted" if purged or deleted_at is not None else "unpublished"
+
+
+def _page(resource: str, representation: dict) -> str:
+    canonical = (representation.get("seo") or {}).get("canonical_url")
+    return links.page_url(resource, representation["slug"], canonical)
+
+
+def _lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+
+
+def _subscribers(session: Session, event_type: str) -> list[WebhookEndpoint]:
+    endpoints = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)))
+    return [
+        endpoint
+        for endpoint in endpoints
+        if any(fnmatch.fnmatchcase(event_type, pattern) for pattern in endpoint.events)
+    ]
+
+
+def record(
+    session: Session, resource: str, resource_id: uuid.UUID, *, at: datetime | None = None
+) -> Change | None:
+    """Append the change the public saw of this resource since it was last told, if any."""
+    session.flush()
+    _lock(session)
+    state = session.scalar(
+        select(PublicState)
+        .where(PublicState.resource == resource, PublicState.resource_id == resource_id)
+        .execution_options(populate_existing=True)
+    )
+    obj = _public_object(session, resource, resource_id)
+    current = _SCHEMAS[resource].dump(obj) if obj is not None else None
+    previous = state.representation if state is not None else None
+    if current == previous:
+        return None
+    pages = {_page(resource, rep) for rep in (current, previous) if rep}
+    if previous is None:
+        action = _FIRST_SEEN[resource]
+    elif current is None:
+        action = _taken_down_as(session, resource, resource_id)
+        previous = {"id": previous["id"], "slug": previous["slug"]}
+    else:
+        action = "updated"
+    event_type = f"{resource}.{action}"
+    change = Change(
+        type=event_type,
+        resource=resource,
+        resource_id=resource_id,
+        occurred_at=at or utcnow(),
+        current=current,
+        previous=previous,
+        surrogate_keys=[f"{resource}s", f"{resource}:{resource_id}"],
+        urls=sorted(pages),
+    )
+    session.add(change)
+    session.flush()
+    if current is None:
+        _retract(session, resource, resource_id, before=change.id)
+        session.delete(state)
+    elif state is None:
+        session.add(
+            PublicState(
+                resource=resource,
+                resource_id=resource_id,
+                representation=current,
+                change_id=change.id,
+            )
+        )
+    else:
+        state.representation = current
+        state.change_id = change.id
+    for endpoint in _subscribers(session, event_type):
+        session.add(WebhookDelivery(endpoint_id=endpoint.id, change_id=change.id))
+    session.flush()
+    return change
+
+
+def _retract(session: Session, resource: str, resource_id: uuid.UUID, before: int) -> None:
+    """Erase a taken-down resource's content from its earlier changes."""
+    session.execute(
+        update(Change)
+        .where(Change.resource == resource, Change.resource_id == resource_id, Change.id < before)
+        .values(current=None, previous=None),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def announce_due(session: Session) -> list[Change]:
+    """Record the publication of public articles the public was never told about: scheduled
+    ones whose time has come (and anything published without going through `record`)."""
+    told = select(PublicState.resource_id).where(PublicState.resource == "article")
+    due = session.execute(queries.public_articles_not_in(told)).all()
+    recorded = []
+    for article_id, published_at in due:
+        change = record(session, "article", article_id, at=published_at)
+        if change is not None:
+            recorded.append(change)
+    return recorded
