@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     Touches no database: the engine connects on first use.
     """
-    from api import auth, caching, cli, cors, docs, errors
+    from api import auth, caching, cli, cors, docs, errors, limits
     from api.db import db
     from api.extensions import Api
     from api.resources import RESOURCES
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     errors.init_app(app)
     auth.init_app(app)
+    limits.init_app(app)
     caching.init_app(app)
     cors.init_app(app)
     app.register_blueprint(docs.bp)
@@ -53,6 +54,12 @@ def _spec_kwargs() -> dict:
                 "* Browser scripts on any origin may call the API (CORS, unless the server "
                 "restricts origins) and read `ETag`, `Last-Modified`, `Link`, `Location`, "
                 "`Retry-After`, `X-Request-ID` and the `RateLimit-*` headers.\n"
+                "* Requests are rate limited per API key, by its role, or without a key per "
+                "client address: by default 300 a minute anonymously, 1,200 for a partner key, "
+                "3,000 for author, editor and admin keys. Each counted response says where the "
+                "caller stands in `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` "
+                "(seconds until the window resets); over the limit the API answers `429` with "
+                "`Retry-After`. Probes, the docs, this spec and CORS preflights are not counted.\n"
                 "* Reading published content needs no key. Writing needs an API key, sent as "
                 "`Authorization: Bearer <key>`, whose role (partner, author, editor, admin) "
                 "decides what it may do; use **Authorize** to try it here.\n"

@@ -41,6 +41,17 @@ DEFAULTS = {
     "WEBSUB_HUB_URL": "",
     # Redis for rate-limit counters (and later shared caches); in-process memory when empty
     "REDIS_URL": "",
+    # Rate limits (api/limits.py): one quota per API key, by its role, or per client address
+    # without a key; "N per second|minute|hour|day", several separated by ";". Counted in Redis
+    # (REDIS_URL), shared by every process; if Redis stops answering (0.2 s timeouts), the API
+    # keeps serving and each process counts in its own memory until Redis is back (a warning
+    # is logged). Probes, docs, the spec and CORS preflights are never limited.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_ANONYMOUS": "300 per minute",
+    "RATELIMIT_PARTNER": "1200 per minute",
+    "RATELIMIT_STAFF": "3000 per minute",  # author, editor and admin keys
+    # Namespaces the counters, so that deployments may share one Redis
+    "RATELIMIT_KEY_PREFIX": "newsdesk",
 }
 
 ENV_PREFIX = "NEWSDESK_"

@@ -19,6 +19,7 @@ from werkzeug.routing import BaseConverter, RequestRedirect, ValidationError
 from api import errors
 from api.auth import require
 from api.db import db
+from api.limits import UNLIMITED_BLUEPRINTS
 from api.services import queries
 from api.services.pagination import CURSOR_START, CursorPage, Page
 from schemas.common import PROBLEM_EXAMPLE, ProblemSchema
@@ -135,6 +136,27 @@ READ_HEADERS = {
         "schema": {"type": "string", "example": "articles article:0b1e… tag:5c2d… author:9a7f…"},
     },
 }
+# What `api.limits` adds to every counted response, and the delay of a 429
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": {
+        "description": "Requests the caller may send in the current window: its API key's "
+        "quota (by role), or its address's without a key; an operation with a tighter limit "
+        "says that one.",
+        "schema": {"type": "integer", "example": 300},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in the current window.",
+        "schema": {"type": "integer", "example": 299},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the window resets and the quota is whole again.",
+        "schema": {"type": "integer", "example": 42},
+    },
+}
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before sending another request.",
+    "schema": {"type": "integer", "example": 42},
+}
 CONDITIONAL_READ_HEADERS = [
     {
         "name": "If-None-Match",
@@ -160,6 +182,7 @@ class Blueprint(flask_smorest.Blueprint):
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_request_errors_doc)
         self._prepare_doc_cbks.append(self._prepare_caching_doc)
+        self._prepare_doc_cbks.append(self._prepare_rate_limit_doc)
 
     @staticmethod
     def _prepare_request_errors_doc(doc, _doc_info, *, method, **_kwargs):
@@ -193,6 +216,20 @@ class Blueprint(flask_smorest.Blueprint):
         }
         parameters = doc.setdefault("parameters", [])
         parameters.extend(CONDITIONAL_READ_HEADERS)
+        return doc
+
+    def _prepare_rate_limit_doc(self, doc, _doc_info, **_kwargs):
+        """Document what `api.limits` adds to every counted operation: `RateLimit-*` on what it
+        answers, and the 429 (with `Retry-After`) once the caller's quota is used up."""
+        if self.name in UNLIMITED_BLUEPRINTS:
+            return doc
+        responses = doc.setdefault("responses", {})
+        for status, response in responses.items():
+            if isinstance(response, dict) and str(status)[0] in "123":
+                response.setdefault("headers", {}).update(
+                    {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS}
+                )
+        responses.setdefault(429, http.HTTPStatus.TOO_MANY_REQUESTS.name)
         return doc
 
     def query(self, schema):
@@ -271,6 +308,9 @@ class Api(flask_smorest.Api):
         self.ma_plugin.converter.add_attribute_function(validator_patterns)
         for name, header in READ_HEADERS.items():
             self.spec.components.header(name, header)
+        for name, header in RATE_LIMIT_HEADERS.items():
+            self.spec.components.header(name, header)
+        self.spec.components.header("Retry-After", RETRY_AFTER_HEADER)
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
@@ -291,6 +331,15 @@ class Api(flask_smorest.Api):
                     response["example"].pop("errors")
                 else:
                     response["example"]["detail"] = PROBLEM_EXAMPLE["detail"]
+                if status == http.HTTPStatus.TOO_MANY_REQUESTS:
+                    response["example"]["detail"] = (
+                        "This caller's rate limit (300 per 1 minute) is used up: retry in 42 "
+                        "seconds."
+                    )
+                    response["headers"] = {
+                        name: {"$ref": f"#/components/headers/{name}"}
+                        for name in ("Retry-After", *RATE_LIMIT_HEADERS)
+                    }
             prepare_response(response, self.spec, errors.PROBLEM_MIMETYPE)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Any other error, as problem+json.", "schema": self.ERROR_SCHEMA}

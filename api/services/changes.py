@@ -156,3 +156,17 @@ def announce_due(session: Session) -> list[Change]:
         if change is not None:
             recorded.append(change)
     return recorded
+
+
+def event_payload(change: Change) -> dict:
+    """A change as partners receive it, in the change feed and in webhook bodies alike."""
+    return {
+        "id": str(change.event_id),
+        "type": change.type,
+        "occurred_at": change.occurred_at,
+        "resource": change.resource,
+        "resource_id": str(change.resource_id),
+        "data": {"current": change.current, "previous": change.previous},
+        "surrogate_keys": change.surrogate_keys,
+        "urls": change.urls,
+    }
