@@ -1,8 +1,10 @@
 """The change feed and the events partners receive (the same shape in webhook bodies)."""
 
-from marshmallow import Schema, fields, validate
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.models import EVENT_TYPES
+from api.services.pagination import InvalidCursor, read_change_cursor
 from schemas.fields import UTCDateTime
 
 SEED_ARTICLE = {
@@ -70,3 +72,61 @@ class ChangeSchema(Schema):
             ],
         },
     )
+
+
+class SinceField(fields.String):
+    """A change-feed position the API signed; loads as the change id it names."""
+
+    MAX_LENGTH = 500
+
+    def __init__(self, **kwargs):
+        metadata = {"minLength": 1, "maxLength": self.MAX_LENGTH, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        if not 1 <= len(raw) <= self.MAX_LENGTH:
+            raise ValidationError(f"Must be 1 to {self.MAX_LENGTH} characters long.")
+        try:
+            return read_change_cursor(current_app.config["SECRET_KEY"], raw)
+        except InvalidCursor as error:
+            raise ValidationError(str(error)) from None
+
+
+class ChangeQueryArgsSchema(Schema):
+    since = SinceField(
+        metadata={
+            "description": "Where to resume: the `next_cursor` of the previous page. Omit it "
+            "to start from the first change ever recorded. Opaque and signed: a forged or "
+            "altered cursor is a 400.",
+        }
+    )
+    per_page = fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1, max=500),
+        metadata={"description": "Changes per page (at most 500)."},
+    )
+
+
+class ChangeMetaSchema(Schema):
+    per_page = fields.Integer(metadata={"example": 100})
+    next_cursor = fields.String(
+        metadata={
+            "description": "Always present: send it as `since` to get what happened after "
+            "this page (poll with it once `has_more` is false).",
+        }
+    )
+    has_more = fields.Boolean(
+        metadata={"description": "More changes are already waiting after this page."}
+    )
+
+
+class ChangeLinksSchema(Schema):
+    self = fields.String(metadata={"description": "This page."})
+    next = fields.String(metadata={"description": "The page after this one (also when empty)."})
+
+
+class ChangeListSchema(Schema):
+    data = fields.List(fields.Nested(ChangeSchema))
+    meta = fields.Nested(ChangeMetaSchema)
+    links = fields.Nested(ChangeLinksSchema)

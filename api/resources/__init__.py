@@ -3,6 +3,7 @@
 from api.resources import (
     articles,
     authors,
+    changes,
     health,
     keys,
     previews,
@@ -18,6 +19,7 @@ RESOURCES = (
     previews.blp,
     tags.blp,
     authors.blp,
+    changes.blp,
     keys.blp,
     health.blp,
 )

@@ -80,7 +80,10 @@ def _subscribers(session: Session, event_type: str) -> list[WebhookEndpoint]:
 def record(
     session: Session, resource: str, resource_id: uuid.UUID, *, at: datetime | None = None
 ) -> Change | None:
-    """Append the change the public saw of this resource since it was last told, if any."""
+    """Append the change the public saw of this resource since it was last told, if any.
+
+    `occurred_at` is when it was recorded (`at` only for history, like seeds): recording
+    time never goes backwards, so `Last-Modified` of the change feed does not either."""
     session.flush()
     _lock(session)
     state = session.scalar(
@@ -151,8 +154,8 @@ def announce_due(session: Session) -> list[Change]:
     told = select(PublicState.resource_id).where(PublicState.resource == "article")
     due = session.execute(queries.public_articles_not_in(told)).all()
     recorded = []
-    for article_id, published_at in due:
-        change = record(session, "article", article_id, at=published_at)
+    for article_id, _published_at in due:
+        change = record(session, "article", article_id)
         if change is not None:
             recorded.append(change)
     return recorded

@@ -121,6 +121,12 @@ def counts_only_the_visible_article(resource: str) -> Callable[..., None]:
     return check
 
 
+def announces_only_visible(response, hidden: Hidden) -> None:
+    body = response.get_json()
+    announced = {e["resource_id"] for e in body["data"] if e["resource"] == "article"}
+    assert announced == {hidden.visible_id}, announced
+
+
 @dataclass(frozen=True)
 class PublicRead:
     """A read path open without an editorial key, built from a hidden article."""
@@ -308,6 +314,8 @@ PUBLIC_READS: list[PublicRead] = [
         lambda h: f"/v1/authors/slug/{h.author}",
         check=counts_only_the_visible_article("author"),
     ),
+    # The change feed: only the visible article is ever announced
+    PublicRead("changes", lambda h: "/v1/changes?per_page=500", check=announces_only_visible),
     # Revisions and previews need an editorial key, or a genuine preview token
     PublicRead(
         "revisions", lambda h: f"/v1/articles/{h.id}/revisions", status=needs_an_editorial_key
