@@ -25,6 +25,10 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/flask --app api db upgrade
 	$(BIN)/flask --app api seed --if-empty
+	@# The worker (webhooks, scheduled publications) runs beside the server and stops with it:
+	@# SIGTERM lets it finish the delivery in flight
+	$(BIN)/flask --app api webhooks work & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask --app api run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test

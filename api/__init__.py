@@ -5,6 +5,7 @@ import secrets
 from flask import Flask
 
 from api.config import load_config
+from api.serialization import OrjsonProvider
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -12,15 +13,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     Touches no database: the engine connects on first use.
     """
-    from api import auth, caching, cli, cors, docs, errors, limits
+    from api import auth, caching, cli, cors, docs, errors, limits, proxy, response_cache
     from api.db import db
     from api.extensions import Api
     from api.resources import RESOURCES
+    from api.services import content_version  # noqa: F401 - its session events bump it
 
     app = Flask(__name__, instance_relative_config=False)
+    app.json = OrjsonProvider(app)  # UTF-8 text comes back byte for byte, keys in order
     app.config.from_mapping(load_config(config))
-    app.json.ensure_ascii = False  # UTF-8 text comes back byte for byte
-    app.json.sort_keys = False
     app.url_map.strict_slashes = False
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
@@ -36,8 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
     limits.init_app(app)
     caching.init_app(app)
     cors.init_app(app)
+    response_cache.init_app(app)  # after auth, limits, caching and CORS: see its docstring
     app.register_blueprint(docs.bp)
     cli.init_app(app)
+    proxy.init_app(app)
     return app
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from flask import Flask, request
+from flask import Flask, g, request
 from werkzeug.http import remove_entity_headers
 
 from api.auth import current_principal
@@ -20,7 +22,14 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Probes must never be answered from a cache; the docs blueprints serve no API resources
 UNCACHED_BLUEPRINTS = UNCACHED_DOC_BLUEPRINTS | {"docs", "api-docs"}
 # The times a listed or read object carries; the newest one that has passed is its change
-TIME_FIELDS = ("updated_at", "created_at", "published_at", "revoked_at", "last_used_at")
+TIME_FIELDS = (
+    "updated_at",
+    "created_at",
+    "published_at",
+    "occurred_at",
+    "revoked_at",
+    "last_used_at",
+)
 # Blueprint → the key prefix of the objects it serves; embedded references, by field
 RESOURCE_KINDS = {"articles": "article", "tags": "tag", "authors": "author"}
 EMBEDDED_KINDS = {"authors": "author", "tags": "tag"}
@@ -74,41 +83,57 @@ def surrogate_keys(body) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def _not_modified(etag: str, modified: datetime) -> bool:
+def describe_representation(*, modified: datetime, keys: Iterable[str]) -> None:
+    """Declare the change time and purge keys of a body this hook cannot read from a `data`
+    envelope (a feed, a sitemap, JSON-LD): its `ETag` is then the hash of its bytes."""
+    g.representation = (modified, list(dict.fromkeys(keys)))
+
+
+def _validators(response) -> tuple[str, datetime, list[str]]:
+    """The ETag, Last-Modified and Surrogate-Key of a 200: declared by the view, or read from
+    the JSON body."""
+    declared = g.get("representation")
+    if declared is not None:
+        modified, keys = declared
+        digest = hashlib.sha256(response.get_data()).hexdigest()[:32]
+        return f'"{digest}"', min(modified, datetime.now(UTC)).replace(microsecond=0), keys
+    body = response.get_json(silent=True)
+    return etag_of(body), last_modified(body), surrogate_keys(body)
+
+
+def _not_modified(etag: str, modified: datetime, req=None) -> bool:
     """RFC 9110 §13.2.2: `If-None-Match` (weak comparison) decides when sent; otherwise
-    `If-Modified-Since`."""
-    if "If-None-Match" in request.headers:
-        matches = request.if_none_match
+    `If-Modified-Since`. Of `req`, a werkzeug request, or the current one."""
+    req = req or request
+    if "If-None-Match" in req.headers:
+        matches = req.if_none_match
         return matches.star_tag or matches.contains_weak(etag.strip('"'))
-    since = request.if_modified_since
+    since = req.if_modified_since
     return since is not None and modified <= since
 
 
 def cache_read(response):
     """After every API read: validators and caching headers on a 200, a 304 when the client's
     copy is current, `no-store` on anything else."""
-    if request.method not in ("GET", "HEAD"):
-        return response
+    if request.method not in ("GET", "HEAD") or g.get("response_cache_hit"):
+        return response  # a response api.response_cache replayed is finished already
     if request.blueprint in UNCACHED_BLUEPRINTS:
         if request.blueprint == "health":  # a probe answered by a cache would lie
             response.headers.setdefault("Cache-Control", UNCACHEABLE)
         return response
     response.vary.add("Authorization")
-    if response.status_code != 200 or not response.is_json or response.direct_passthrough:
+    readable = response.is_json or "representation" in g
+    if response.status_code != 200 or not readable or response.direct_passthrough:
         response.headers.setdefault("Cache-Control", UNCACHEABLE)
         return response
-    body = response.get_json(silent=True)
-    etag = etag_of(body)
-    modified = last_modified(body)
+    etag, modified, keys = _validators(response)
     response.headers["ETag"] = etag
     response.last_modified = modified
     if current_principal() is not None:
         response.headers["Cache-Control"] = PRIVATE
     # A view may have decided already (previews are private)
-    if response.headers.setdefault("Cache-Control", PUBLIC) == PUBLIC:
-        keys = surrogate_keys(body)
-        if keys:
-            response.headers["Surrogate-Key"] = " ".join(keys)
+    if response.headers.setdefault("Cache-Control", PUBLIC) == PUBLIC and keys:
+        response.headers["Surrogate-Key"] = " ".join(keys)
     if _not_modified(etag, modified):
         response.status_code = 304
         response.set_data(b"")

@@ -1,5 +1,9 @@
-"""Flask commands: `db` (Alembic migrations) and `seed`."""
+"""Flask commands: `db` (Alembic migrations), `seed`, `import`, `keys`, `webhooks` (the
+worker) and `newsletter` (the daily digest)."""
 
+import logging
+import os
+import signal
 from pathlib import Path
 
 import click
@@ -7,12 +11,17 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.engine import make_url
 
+from api import backups, idempotency
 from api.db import db
 from api.models import ROLES, ApiKey
-from api.services import queries
+from api.services import digests, queries
+from api.services.importing import BATCH_SIZE, ImportFileError, import_file
 from api.services.keys import create_key, revoke_key
+from api.services.mailer import send_due_mails
 from api.services.seeding import SeedError, database_is_empty, load_seeds
+from api.worker import Worker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -117,7 +126,191 @@ def revoke_key_command(key_id) -> None:
     click.echo(f"Revoked {key.id}.")
 
 
+webhooks_cli = AppGroup("webhooks", help="Webhooks: the delivery worker.")
+
+
+@webhooks_cli.command("work")
+@click.option("--once", is_flag=True, help="Run one pass and exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.01),
+    default=2.0,
+    show_default=True,
+    help="Seconds between passes.",
+)
+def work_command(once: bool, interval: float) -> None:
+    """Announce scheduled articles and deliver due webhooks, every INTERVAL seconds.
+
+    SIGTERM or Ctrl-C stops it once the delivery in flight is done (a second Ctrl-C at once).
+    Several workers may run at once: each delivery is claimed by one of them.
+    """
+    app = current_app._get_current_object()
+    app.logger.setLevel(min(app.logger.getEffectiveLevel(), logging.INFO))
+    worker = Worker(app, interval)
+
+    def stop(signum, _frame) -> None:
+        if worker.stopping and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        click.echo("Stopping after the delivery in flight…", err=True)
+        worker.stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        click.echo(f"Worker started (every {interval:g} s).", err=True)
+        worker.run(once=once)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("Worker stopped.", err=True)
+
+
+newsletter_cli = AppGroup("newsletter", help="The newsletter: the daily digest.")
+
+
+@newsletter_cli.command("digest")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day (YYYY-MM-DD) in the site's time zone; today by default.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 10_000),
+    default=100,
+    show_default=True,
+    help="Subscribers queued (and recorded as served) per transaction.",
+)
+def digest_command(day, batch_size: int) -> None:
+    """Build the day's digest and send it to every confirmed subscriber.
+
+    The digest lists the public articles published that day (SITE_TIMEZONE), each with its
+    link and excerpt; it is built once and reused by later runs. Subscribers are served in
+    batches, each recorded with its queued mails in one transaction, then sent: a run
+    stopped midway, run again, serves only those left, and nobody gets it twice. Without
+    SMTP_URL the mails stay queued for the worker.
+    """
+    session = db.session
+    day = day.date() if day else digests.site_today()
+    digest = digests.build_digest(session, day)
+    session.commit()
+    if digest is None:
+        click.echo(f"No article was published on {day.isoformat()}: no digest.")
+        return
+    left = digests.recipients_left(session, digest)
+    click.echo(
+        f"Digest of {day.isoformat()}: {len(digest.article_ids)} article(s), "
+        f"{left} subscriber(s) to serve."
+    )
+    queued = sent = 0
+    # Mails an interrupted run queued but did not send go first
+    sent += send_due_mails(
+        session, only=list(session.scalars(queries.pending_digest_mails(digest.id)))
+    )
+    with click.progressbar(length=left, label="Sending the digest") as bar:
+        while True:
+            mail_ids = digests.queue_digest_batch(session, digest, batch_size)
+            session.commit()
+            if not mail_ids:
+                break
+            queued += len(mail_ids)
+            sent += send_due_mails(session, only=mail_ids, limit=len(mail_ids))
+            bar.update(len(mail_ids))
+    click.echo(f"Queued {queued} mail(s); {sent} sent now, the others left to the worker.")
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch-size", type=click.IntRange(1, 5000), default=BATCH_SIZE, show_default=True)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=os.cpu_count() or 1,
+    show_default="one per CPU",
+    help="Processes validating and rendering articles.",
+)
+def import_command(path: Path, batch_size: int, jobs: int) -> None:
+    """Import tags, authors and articles from a JSON Lines file (see api/services/importing.py).
+
+    Upserts by slug: running it again changes nothing, and a run cut short continues where it
+    stopped (each batch commits)."""
+    session = db.session
+    with click.progressbar(length=path.stat().st_size, label=f"Importing {path.name}") as bar:
+        try:
+            report = import_file(
+                session, path, batch_size=batch_size, jobs=jobs, progress=bar.update
+            )
+        except ImportFileError as error:
+            session.rollback()
+            raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Articles: {report.created} created, {report.updated} updated, {report.unchanged} "
+        f"unchanged; {report.tags} tags and {report.authors} authors upserted."
+    )
+
+
+@click.command("backup")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path | None) -> None:
+    """Back the database up to PATH (default: BACKUP_DIR/newsdesk-<UTC time>.sqlite3|.dump).
+
+    SQLite: an online copy, consistent while the app runs. PostgreSQL: pg_dump's custom
+    format. Restore it with `flask --app api restore PATH`.
+    """
+    url = current_app.config["DATABASE_URL"]
+    try:
+        path = path or backups.default_path(current_app.config["BACKUP_DIR"], url)
+        backups.backup(url, path)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up the database to {path} ({path.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database without asking.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the whole database with the backup at PATH (made by `flask backup`).
+
+    Only into a database of the backup's kind. Writes made since the backup are lost: stop
+    the app's writers first.
+    """
+    url = current_app.config["DATABASE_URL"]
+    if not yes:
+        click.confirm(f"Replace every row of {_database_name(url)} with {path}?", abort=True)
+    db.engine().dispose()  # no pooled connection of this process in the way
+    try:
+        backups.restore(url, path)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored the database from {path}.")
+
+
+def _database_name(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+idempotency_cli = AppGroup("idempotency", help="Idempotency keys of retried POSTs.")
+
+
+@idempotency_cli.command("purge")
+def purge_idempotency_command() -> None:
+    """Delete the idempotency keys whose time is up (IDEMPOTENCY_TTL); run it daily."""
+    deleted = idempotency.purge_expired(db.session)
+    db.session.commit()
+    click.echo(f"Deleted {deleted} expired idempotency key{'s' if deleted != 1 else ''}.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(seed)
+    app.cli.add_command(import_command)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(idempotency_cli)
+    app.cli.add_command(webhooks_cli)
+    app.cli.add_command(newsletter_cli)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -79,33 +80,110 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def _sqlite_on_connect(dbapi_connection, _record):
-    # Let SQLAlchemy, not pysqlite, decide when transactions begin (savepoints work then).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
+# Requests that may write: on SQLite their transactions take the write lock as they begin
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Pool bounds and timeouts of the app's engine (seconds; a timeout of 0 is none)."""
+
+    pool_size: int = 5
+    max_overflow: int = 5
+    pool_timeout: float = 2.0
+    pool_recycle: int = 1800
+    connect_timeout: int = 3
+    statement_timeout: float = 15.0
+    idle_in_transaction_timeout: float = 60.0
+    busy_timeout: float = 5.0
+
+    @classmethod
+    def from_config(cls, config) -> EngineSettings:
+        return cls(
+            pool_size=config["DATABASE_POOL_SIZE"],
+            max_overflow=config["DATABASE_MAX_OVERFLOW"],
+            pool_timeout=config["DATABASE_POOL_TIMEOUT"],
+            pool_recycle=config["DATABASE_POOL_RECYCLE"],
+            connect_timeout=config["DATABASE_CONNECT_TIMEOUT"],
+            statement_timeout=config["DATABASE_STATEMENT_TIMEOUT"],
+            idle_in_transaction_timeout=config["DATABASE_IDLE_IN_TRANSACTION_TIMEOUT"],
+            busy_timeout=config["DATABASE_BUSY_TIMEOUT"],
+        )
+
+
+def _sqlite_on_connect(busy_timeout: float):
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (savepoints work then).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    return on_connect
 
 
 def _sqlite_on_begin(connection):
-    connection.exec_driver_sql("BEGIN")
+    # A deferred transaction that read, then writes after another writer committed, fails at
+    # once with "database is locked" (its WAL snapshot is stale; waiting cannot help). A
+    # writing request takes the write lock first instead: a concurrent one waits its turn
+    # (the busy timeout), then reads what the first one committed, so a stale `If-Match` is
+    # a 412, not an error.
+    writing = has_request_context() and request.method in WRITE_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
-def build_engine(url: str, *, echo: bool = False, **extra) -> Engine:
-    """An engine with the settings each backend needs (foreign keys and WAL on SQLite)."""
+def _postgresql_options(parsed, settings: EngineSettings) -> dict:
+    """Connection arguments: the connect timeout, and server-side timeouts sent at connection
+    start (`-c name=value`, after any `options` the URL gives, such as a search_path)."""
+    existing = parsed.query.get("options", "")
+    if isinstance(existing, tuple):
+        existing = " ".join(existing)
+    options = [existing] if existing else []
+    for name, seconds in (
+        ("statement_timeout", settings.statement_timeout),
+        ("idle_in_transaction_session_timeout", settings.idle_in_transaction_timeout),
+    ):
+        if seconds:
+            options.append(f"-c {name}={max(1, round(seconds * 1000))}")
+    args: dict = {"connect_timeout": settings.connect_timeout} if settings.connect_timeout else {}
+    if options:
+        args["options"] = " ".join(options)
+    return args
+
+
+def build_engine(
+    url: str, *, echo: bool = False, settings: EngineSettings | None = None, **extra
+) -> Engine:
+    """An engine with the settings each backend needs: foreign keys, WAL and a busy timeout on
+    SQLite; a pre-ping everywhere a server can go away; with `settings` (the app's engine), a
+    bounded pool with a short wait and PostgreSQL's statement timeouts. Migrations and
+    commands pass none: they may run as long as they need."""
     parsed = make_url(url)
     options: dict = {"echo": echo, **extra}
-    if parsed.get_backend_name() == "sqlite":
+    sqlite = parsed.get_backend_name() == "sqlite"
+    in_memory = sqlite and parsed.database in (None, "", ":memory:")
+    if sqlite:
         options["connect_args"] = {"check_same_thread": False}
-        if parsed.database and parsed.database != ":memory:":
+        if not in_memory:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     else:
         options.setdefault("pool_pre_ping", True)
+    if settings is not None and not in_memory:
+        options.setdefault("pool_size", settings.pool_size)
+        options.setdefault("max_overflow", settings.max_overflow)
+        options.setdefault("pool_timeout", settings.pool_timeout)
+        options.setdefault("pool_recycle", settings.pool_recycle)
+        if parsed.get_backend_name() == "postgresql":
+            options["connect_args"] = {
+                **_postgresql_options(parsed, settings),
+                **options.get("connect_args", {}),
+            }
     engine = create_engine(parsed, **options)
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_on_connect)
+    if sqlite:
+        busy_timeout = settings.busy_timeout if settings is not None else 5.0
+        event.listen(engine, "connect", _sqlite_on_connect(busy_timeout))
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
@@ -116,7 +194,11 @@ class Database:
     EXTENSION = "newsdesk.db"
 
     def init_app(self, app: Flask) -> None:
-        engine = build_engine(app.config["DATABASE_URL"], echo=app.config["DATABASE_ECHO"])
+        engine = build_engine(
+            app.config["DATABASE_URL"],
+            echo=app.config["DATABASE_ECHO"],
+            settings=EngineSettings.from_config(app.config),
+        )
         app.extensions[self.EXTENSION] = {
             "engine": engine,
             "sessionmaker": sessionmaker(bind=engine, expire_on_commit=False),

@@ -7,6 +7,7 @@ import uuid
 from http import HTTPStatus
 
 from flask import Flask, Response, current_app, g, json, request
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import RequestRedirect
@@ -138,6 +139,50 @@ def handle_stale_data(_error: StaleDataError) -> Response:
     return problem(412, "The resource changed while you were writing: fetch it again.")
 
 
+# Why the database could not serve a request, what the client is told, and after how many
+# seconds it should retry
+UNAVAILABLE = {
+    "pool": (1, "Every database connection is busy: retry shortly."),
+    "locked": (1, "The database is locked by another write: retry shortly."),
+    "slow": (2, "The database took too long to answer: retry shortly."),
+    "down": (5, "The database cannot be reached: retry shortly."),
+}
+# PostgreSQL errors (SQLSTATE) that mean "busy or slow", not "down": query_canceled (a
+# statement_timeout), lock_not_available (a lock_timeout), deadlock and serialization failures
+_PG_SLOW = frozenset({"57014", "55P03", "40P01", "40001"})
+
+
+def unavailable_kind(error: sa_exc.SQLAlchemyError) -> str:
+    """Which of `UNAVAILABLE` an error of the database layer is."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return "pool"
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "sqlstate", None) in _PG_SLOW:
+        return "slow"
+    message = str(orig or error).lower()
+    if "database is locked" in message or "database table is locked" in message:
+        return "locked"
+    return "down"
+
+
+def handle_database_unavailable(error: sa_exc.SQLAlchemyError) -> Response:
+    """A database that is down, locked, saturated or too slow: a 503 with `Retry-After` that
+    the client can act on, never a 500, and a log line naming the request and the cause (the
+    statement and its parameters stay out of both)."""
+    kind = unavailable_kind(error)
+    retry_after, detail = UNAVAILABLE[kind]
+    cause = getattr(error, "orig", None) or error
+    first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    current_app.logger.warning(
+        "request %s: database unavailable (%s): %s: %s",
+        request_id(),
+        kind,
+        type(cause).__name__,
+        first_line,
+    )
+    return problem(503, detail, headers={"Retry-After": str(retry_after)})
+
+
 def handle_invalid_preview(error: InvalidPreviewToken) -> Response:
     return problem(401, error.message)
 
@@ -162,6 +207,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(InvalidPreviewToken, handle_invalid_preview)
+    # OperationalError: refused or lost connections, timeouts, locks; InterfaceError: a
+    # connection closed under the driver; TimeoutError: the pool had no connection to give
+    for error in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+        app.register_error_handler(error, handle_database_unavailable)
 
     @app.after_request
     def _add_request_id(response: Response) -> Response:

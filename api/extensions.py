@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http
 import re
+from copy import deepcopy
 from functools import wraps
 from json import JSONDecodeError
 
@@ -16,7 +17,7 @@ from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 from werkzeug.routing import BaseConverter, RequestRedirect, ValidationError
 
-from api import errors
+from api import errors, idempotency
 from api.auth import require
 from api.db import db
 from api.limits import UNLIMITED_BLUEPRINTS
@@ -182,6 +183,7 @@ class Blueprint(flask_smorest.Blueprint):
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_request_errors_doc)
         self._prepare_doc_cbks.append(self._prepare_caching_doc)
+        self._prepare_doc_cbks.append(self._prepare_idempotency_doc)
         self._prepare_doc_cbks.append(self._prepare_rate_limit_doc)
 
     @staticmethod
@@ -218,6 +220,27 @@ class Blueprint(flask_smorest.Blueprint):
         parameters.extend(CONDITIONAL_READ_HEADERS)
         return doc
 
+    @staticmethod
+    def _prepare_idempotency_doc(doc, doc_info, *, method, **_kwargs):
+        """Document `Idempotency-Key` on every POST that honours it (all of them: `auth`,
+        `optional_auth` and `no_auth` wrap the view), its replay header and its errors."""
+        if method != "post" or not doc_info.get("idempotent"):
+            return doc
+        # A manual `parameters` list (`@blp.doc(parameters=[IF_MATCH_HEADER])`) replaces the
+        # generated one: the header joins whichever list the operation ends with
+        manual = doc_info.get("manual_doc", {})
+        target = manual if "parameters" in manual else doc
+        target["parameters"] = [*target.get("parameters", []), idempotency.PARAMETER]
+        responses = doc.setdefault("responses", {})
+        for status, response in responses.items():
+            if isinstance(response, dict) and str(status)[0] == "2":
+                response.setdefault("headers", {})[idempotency.REPLAYED_HEADER] = {
+                    "$ref": f"#/components/headers/{idempotency.REPLAYED_HEADER}"
+                }
+        for status in (400, 409, 422):
+            responses.setdefault(status, http.HTTPStatus(status).name)
+        return doc
+
     def _prepare_rate_limit_doc(self, doc, _doc_info, **_kwargs):
         """Document what `api.limits` adds to every counted operation: `RateLimit-*` on what it
         answers, and the 429 (with `Retry-After`) once the caller's quota is used up."""
@@ -237,8 +260,10 @@ class Blueprint(flask_smorest.Blueprint):
         return self.arguments(schema, location="query", error_status_code=400)
 
     def auth(self, role: str):
-        """Require an API key with `role` or higher, checked before anything else (a 401 comes
-        before a 415, 422 or 428), and document the requirement and its 401/403."""
+        """Require an API key with `role` or higher, checked before anything else (a 401 or
+        403 comes before a 400, 409, 415, 422 or 428: this decorator goes first, above
+        `arguments`, and the view checks `If-Match` itself), and document the requirement and
+        its 401/403. A POST honours `Idempotency-Key` once the caller is allowed."""
 
         def decorator(func):
             @wraps(func)
@@ -247,9 +272,10 @@ class Blueprint(flask_smorest.Blueprint):
                 not_json = errors.require_json_bodies()
                 if not_json is not None:
                     return not_json
-                return func(*args, **kwargs)
+                return idempotency.once(func, *args, **kwargs)
 
-            wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)
+            wrapper.required_role = role
+            wrapper = self.doc(security=[{"bearerAuth": []}])(_idempotent(wrapper))
             return self.errors(401, 403)(wrapper)
 
         return decorator
@@ -257,13 +283,13 @@ class Blueprint(flask_smorest.Blueprint):
     def optional_auth(self, func):
         """Anonymous callers are served; a key can widen what the operation returns. An unknown
         or revoked key is refused (401) wherever it is sent, so that status is documented."""
-        func = self.doc(security=[{}, {"bearerAuth": []}])(func)
+        func = self.doc(security=[{}, {"bearerAuth": []}])(_idempotent_view(func))
         return self.errors(401)(func)
 
     def no_auth(self, func):
         """Needs no key and reads none (another credential, such as a signed token, may apply);
         a key sent anyway is still checked (401 when unknown or revoked)."""
-        func = self.doc(security=[])(func)
+        func = self.doc(security=[])(_idempotent_view(func))
         return self.errors(401)(func)
 
     def errors(self, *statuses: int):
@@ -275,6 +301,22 @@ class Blueprint(flask_smorest.Blueprint):
             return func
 
         return decorator
+
+
+def _idempotent(wrapper):
+    """Mark a view whose POST goes through `idempotency.once`, for its documentation."""
+    wrapper._apidoc = {**deepcopy(getattr(wrapper, "_apidoc", {})), "idempotent": True}
+    return wrapper
+
+
+def _idempotent_view(func):
+    """`func`, its POST run through `idempotency.once`."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        return idempotency.once(func, *args, **kwargs)
+
+    return _idempotent(wrapper)
 
 
 def validator_patterns(_converter, field: ma.fields.Field, ret: dict, **_kwargs) -> dict:
@@ -311,6 +353,9 @@ class Api(flask_smorest.Api):
         for name, header in RATE_LIMIT_HEADERS.items():
             self.spec.components.header(name, header)
         self.spec.components.header("Retry-After", RETRY_AFTER_HEADER)
+        self.spec.components.header(
+            idempotency.REPLAYED_HEADER, idempotency.REPLAYED_RESPONSE_HEADER
+        )
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)

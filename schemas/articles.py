@@ -1,8 +1,18 @@
 """Article schemas: summaries, full articles, creation input and list arguments."""
 
-from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
+from marshmallow import (
+    INCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    validate,
+    validates_schema,
+)
 from webargs.fields import DelimitedList
 
+from api.config import DEFAULTS
+from api.services import links, sharing
 from schemas.common import (
     PageLinksSchema,
     PageMetaSchema,
@@ -31,6 +41,33 @@ BODY_FORMATS = ("markdown", "html")
 ARTICLE_STATUSES = ("draft", "scheduled", "published", "archived")
 SEARCH_MAX_LENGTH = 200
 
+# The spec's examples show the seed article as the default configuration links it
+SEED_SLUG = "seoul-accueille-la-seconde-edition-du-ai-safety-summit"
+SEED_TITLE = "Séoul accueille la seconde édition du AI Safety Summit"
+SEED_URL = DEFAULTS["SITE_URL"] + DEFAULTS["ARTICLE_PATH"].format(slug=SEED_SLUG)
+SEED_SHARE_LINKS = sharing.fill_share_links(DEFAULTS["SHARE_LINKS"], url=SEED_URL, title=SEED_TITLE)
+
+
+class _Computed:
+    """A value a service computes from the whole object, rather than an attribute of it."""
+
+    _CHECK_ATTRIBUTE = False
+
+    def __init__(self, compute, *args, **kwargs):
+        self.compute = compute
+        super().__init__(*args, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return self.compute(obj)
+
+
+class ComputedUrl(_Computed, fields.Url):
+    """A URL a service builds (documented as `format: uri`)."""
+
+
+class ComputedObject(_Computed, fields.Nested):
+    """An object a service builds, returned as built and documented by its schema."""
+
 
 class FeatureImageSchema(Schema):
     url = Url(required=True)
@@ -45,6 +82,33 @@ class SeoSchema(Schema):
     canonical_url = Url(allow_none=True)
 
 
+class ShareLinksSchema(Schema):
+    """Ready-made links sharing an article's canonical URL, one per configured network
+    (`NEWSDESK_SHARE_LINKS`; these five by default), its title and URL percent-encoded."""
+
+    class Meta:
+        unknown = INCLUDE  # a network the publisher adds
+
+    email = fields.String(
+        metadata={
+            "description": "A `mailto:` link: the title as subject, the URL as body.",
+            "example": SEED_SHARE_LINKS["email"],
+        }
+    )
+    x = fields.String(
+        metadata={"description": "Post on X (Twitter).", "example": SEED_SHARE_LINKS["x"]}
+    )
+    linkedin = fields.String(
+        metadata={"description": "Share on LinkedIn.", "example": SEED_SHARE_LINKS["linkedin"]}
+    )
+    facebook = fields.String(
+        metadata={"description": "Share on Facebook.", "example": SEED_SHARE_LINKS["facebook"]}
+    )
+    bluesky = fields.String(
+        metadata={"description": "Post on Bluesky.", "example": SEED_SHARE_LINKS["bluesky"]}
+    )
+
+
 class WholeNested(fields.Nested):
     """A sub-object that replaces the stored one, so it is validated whole even in a PATCH
     (a partial load would let `{"feature_image": {"alt": …}}` through without its URL)."""
@@ -57,12 +121,17 @@ class ArticleSummarySchema(Schema):
     """An article without its body: what lists return."""
 
     id = fields.UUID(metadata={"description": "Stable identifier; partners de-duplicate by it."})
-    slug = fields.String(
-        metadata={"example": "seoul-accueille-la-seconde-edition-du-ai-safety-summit"}
+    slug = fields.String(metadata={"example": SEED_SLUG})
+    url = ComputedUrl(
+        links.article_url,
+        metadata={
+            "description": "The canonical URL of the article's page on the website: its "
+            "`seo.canonical_url` when set, else the site's URL and article path "
+            "(`NEWSDESK_SITE_URL`, `NEWSDESK_ARTICLE_PATH`).",
+            "example": SEED_URL,
+        },
     )
-    title = fields.String(
-        metadata={"example": "Séoul accueille la seconde édition du AI Safety Summit"}
-    )
+    title = fields.String(metadata={"example": SEED_TITLE})
     subtitle = fields.String(
         allow_none=True,
         metadata={
@@ -106,6 +175,11 @@ class ArticleSummarySchema(Schema):
 class ArticleSchema(ArticleSummarySchema):
     """A whole article, with its body as Markdown source and as sanitized HTML."""
 
+    share = ComputedObject(
+        sharing.share_links,
+        ShareLinksSchema,
+        metadata={"description": "Share links of the canonical `url`, from configuration."},
+    )
     body = fields.String(metadata={"description": "The source, as `body_format` says."})
     body_format = fields.String(metadata={"enum": list(BODY_FORMATS), "example": "markdown"})
     body_html = fields.String(metadata={"description": "Sanitized HTML rendering of the body."})
@@ -114,8 +188,8 @@ class ArticleSchema(ArticleSummarySchema):
 class ArticleRepresentationSchema(ArticleSchema):
     """An article as a read returns it: every field `fields` may choose, `body_text` included.
 
-    Lists return summaries (no body) and a single article its body and `body_html`, unless
-    `fields` or `formats` say otherwise; `id` is always there."""
+    Lists return summaries (no body) and a single article its `share` links, body and
+    `body_html`, unless `fields` or `formats` say otherwise; `id` is always there."""
 
     body_text = fields.String(
         metadata={

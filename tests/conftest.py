@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from api import create_app
+from api import create_app, limits
 from api.cli import alembic_config
 from api.db import db
 from api.models import Article, Author, Tag
@@ -87,9 +87,19 @@ def fresh_database(tmp_path_factory) -> Iterator[FreshDatabase]:
     fresh.drop_all()
 
 
+# Webhook receivers in tests listen on loopback (tests of the SSRF guard clear this)
+TEST_WEBHOOK_NETWORKS = "127.0.0.0/8,::1/128"
+
+
 def make_migrated_app(url: str, **overrides) -> Flask:
     app = create_app(
-        {"DATABASE_URL": url, "TESTING": True, "SEEDS_DIR": str(SEEDS_DIR), **overrides}
+        {
+            "DATABASE_URL": url,
+            "TESTING": True,
+            "SEEDS_DIR": str(SEEDS_DIR),
+            "WEBHOOK_ALLOWED_NETWORKS": TEST_WEBHOOK_NETWORKS,
+            **overrides,
+        }
     )
     with app.app_context():
         command.upgrade(alembic_config(app), "head")
@@ -120,6 +130,15 @@ def _transaction(request) -> Iterator[None]:
         outer.rollback()
         connection.close()
         db.bind(app, db.engine(app))
+
+
+@pytest.fixture(autouse=True)
+def _whole_rate_limits(request) -> None:
+    """Every test starts with whole rate-limit quotas: the suite's anonymous requests all come
+    from one address, far more than a minute's quota (tests/test_rate_limits.py builds its own
+    apps with small ones)."""
+    if "no_transaction" not in request.keywords:
+        limits.reset_counters(request.getfixturevalue("app"))
 
 
 @pytest.fixture

@@ -148,17 +148,30 @@ def test_operation_documents_each_parameter(method, path):
         assert param.get("schema", {}).get("type"), f"{param['in']} parameter {param['name']!r}"
 
 
+# JSON, or a JSON-based media type: JSON Feed (`application/feed+json`), JSON-LD, …
+JSON_MEDIA_TYPE = re.compile(r"^application/(?:[\w.-]+\+)?json$")
+
+
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_operation_documents_its_success_schema(method, path):
+    """JSON bodies document their properties; other documents (feeds, sitemaps) are text
+    with an example."""
     success = {s: r for s, r in responses(method, path).items() if s.startswith("2")}
     assert success, "no 2xx response"
     for status, response in success.items():
         if status == "204":
             assert not response.get("content"), "a 204 has no body, so documents no content"
             continue
-        schema = response.get("content", {}).get("application/json", {}).get("schema")
-        assert schema, f"{status} has no application/json schema"
-        assert resolve(schema).get("properties"), f"{status} schema documents no properties"
+        content = response.get("content", {})
+        assert content, f"{status} documents no content"
+        for media_type, media in content.items():
+            schema = media.get("schema")
+            assert schema, f"{status} {media_type} has no schema"
+            if JSON_MEDIA_TYPE.match(media_type):
+                assert resolve(schema).get("properties"), f"{status} {media_type}: no properties"
+            else:
+                assert resolve(schema).get("type") == "string", f"{status} {media_type}"
+                assert media.get("example"), f"{status} {media_type} has no example"
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)

@@ -60,12 +60,26 @@ def _genuine_cursor(query: dict) -> None:
         query.pop("sort", None)
 
 
+# A drawn webhook URL names a host that does not resolve, or a non-public address: refused
+# (422) as a drawn slug is. Schema-valid cases register a loopback URL instead, which the test
+# app allows (nothing is sent: no worker runs here), so registration never resolves a drawn
+# name and never reaches out.
+WEBHOOK_URL = "http://127.0.0.1:9/hooks"
+
+
+def _loopback_webhook(case) -> None:
+    if case.operation.path.startswith("/v1/webhooks") and isinstance(case.body, dict):
+        if "url" in case.body:
+            case.body["url"] = WEBHOOK_URL
+
+
 @schema.hook
 def map_case(_ctx, case):
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return case
     if not isinstance(case.body, dict):
         return case
+    _loopback_webhook(case)
     for field, slug in SEED_REFERENCES.items():
         value = case.body.get(field)
         if isinstance(value, list) and value:
@@ -91,10 +105,13 @@ def call_and_validate(case, app):
     # The schema comes from a file, so it knows no app: the follow-up requests some checks send
     # (`ignored_auth` replays a request without its key) take their transport from it
     case.operation.schema.app = app
-    # Coverage-phase cases (examples, defaults) skip `map_case`: fix their cursors here too
+    # Coverage-phase cases (examples, defaults) skip `map_case`: fix their cursors and webhook
+    # URLs here too
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if positive and isinstance(case.query, dict) and "cursor" in case.query:
         _genuine_cursor(case.query)
+    if positive:
+        _loopback_webhook(case)
     return case.call_and_validate(app=app, additional_checks=[status_is_listed])
 
 

@@ -1,6 +1,7 @@
 """The data model: every mapped class, imported so that Base.metadata knows them all."""
 
 from api.models.access import ROLES, ApiKey
+from api.models.cache import CONTENT_VERSION_ID, ContentVersion
 from api.models.content import (
     ARTICLE_STATUSES,
     Article,
@@ -17,12 +18,25 @@ from api.models.events import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from api.models.idempotency import IdempotencyKey
+from api.models.newsletter import (
+    MAIL_STATUSES,
+    SUBSCRIBER_STATUSES,
+    Digest,
+    DigestRecipient,
+    Mail,
+    Subscriber,
+)
 from api.models.people import Author
+from api.models.site import SiteSettings
 
 __all__ = [
     "ARTICLE_STATUSES",
+    "CONTENT_VERSION_ID",
     "EVENT_TYPES",
+    "MAIL_STATUSES",
     "ROLES",
+    "SUBSCRIBER_STATUSES",
     "ApiKey",
     "Article",
     "ArticleAuthor",
@@ -30,8 +44,15 @@ __all__ = [
     "ArticleTag",
     "Author",
     "Change",
+    "ContentVersion",
+    "Digest",
+    "DigestRecipient",
+    "IdempotencyKey",
+    "Mail",
     "PublicState",
+    "SiteSettings",
     "SlugRedirect",
+    "Subscriber",
     "Tag",
     "WebhookDelivery",
     "WebhookEndpoint",

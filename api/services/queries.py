@@ -6,9 +6,11 @@ import html
 import re
 import unicodedata
 import uuid
+from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     Text,
     case,
@@ -20,6 +22,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    tuple_,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSVECTOR
@@ -34,11 +37,17 @@ from api.models import (
     ArticleTag,
     Author,
     Change,
+    Digest,
+    DigestRecipient,
+    Mail,
+    SiteSettings,
     SlugRedirect,
+    Subscriber,
     Tag,
     WebhookDelivery,
     WebhookEndpoint,
 )
+from api.models.site import SITE_SETTINGS_ID
 from api.services.visibility import (
     article_is_public,
     article_is_readable_by,
@@ -211,6 +220,11 @@ def article_by_id(article_id: uuid.UUID, principal=None) -> Select:
     return _with_bylines(stmt)
 
 
+def public_articles_by_ids(article_ids: list[uuid.UUID]) -> Select:
+    """The public ones of these articles, with bylines (in no particular order)."""
+    return _with_bylines(public_articles().where(Article.id.in_(article_ids)))
+
+
 def article_by_slug(slug: str, principal=None) -> Select:
     stmt = select(Article).where(Article.slug == slug, article_is_readable_by(principal))
     return _with_bylines(stmt)
@@ -311,6 +325,110 @@ def author_by_slug(slug: str) -> Select:
     return _with_article_count(Author).where(Author.slug == slug)
 
 
+# --- Feeds and sitemaps: public articles only, by the one visibility rule
+
+
+def feed_articles(*, tag: str | None = None, author: str | None = None, limit: int) -> Select:
+    """A feed's items: the newest public articles (of a tag or an author), with bylines."""
+    return list_articles(tag=tag, author=author).limit(limit)
+
+
+# Sitemap pages follow publication order, oldest first: a new article joins the last page, and
+# a page's file changes only when its own articles do
+_PUBLICATION_ORDER = (Article.published_at, Article.id)
+
+
+def sitemap_article_pages(page_size: int) -> Select:
+    """(page, updated_at, published_at) of each page of `page_size` public articles, with the
+    newest times on it: one pass over the articles, whatever the number of pages."""
+    position = func.row_number(type_=Integer).over(order_by=_PUBLICATION_ORDER) - 1
+    ranked = (
+        select((position // page_size).label("page"), Article.updated_at, Article.published_at)
+        .where(article_is_public())
+        .subquery()
+    )
+    return (
+        select(
+            (ranked.c.page + 1).label("page"),
+            func.max(ranked.c.updated_at).label("updated_at"),
+            func.max(ranked.c.published_at).label("published_at"),
+        )
+        .group_by(ranked.c.page)
+        .order_by(ranked.c.page)
+    )
+
+
+def sitemap_page_start(page: int, page_size: int) -> Select:
+    """(published_at, id) of the first public article of a page, read from the index."""
+    return (
+        select(*_PUBLICATION_ORDER)
+        .where(article_is_public())
+        .order_by(*_PUBLICATION_ORDER)
+        .offset((page - 1) * page_size)
+        .limit(1)
+    )
+
+
+def sitemap_articles(start: tuple[datetime, uuid.UUID], page_size: int) -> Select:
+    """(slug, canonical_url, updated_at, published_at) of a page's public articles: a keyset
+    range from its first article, and only the columns a URL needs."""
+    published_at, article_id = start
+    first = tuple_(
+        literal(published_at, Article.published_at.type), literal(article_id, Article.id.type)
+    )
+    return (
+        select(Article.slug, Article.canonical_url, Article.updated_at, Article.published_at)
+        .where(article_is_public(), tuple_(*_PUBLICATION_ORDER) >= first)
+        .order_by(*_PUBLICATION_ORDER)
+        .limit(page_size)
+    )
+
+
+def sitemap_pages_of(model, limit: int) -> Select:
+    """(slug, updated_at, articles_updated_at, articles_published_at) of the tags or authors
+    carrying public articles, by slug, with the newest times of those articles."""
+    link, link_column = _LINKS[model]
+    return (
+        select(
+            model.slug,
+            model.updated_at,
+            func.max(Article.updated_at).label("articles_updated_at"),
+            func.max(Article.published_at).label("articles_published_at"),
+        )
+        .join(link, link_column == model.id)
+        .join(Article, Article.id == link.article_id)
+        .where(article_is_public())
+        .group_by(model.id, model.slug, model.updated_at)
+        .order_by(model.slug)
+        .limit(limit)
+    )
+
+
+def news_articles(since: datetime, limit: int) -> Select:
+    """(slug, canonical_url, title, language, updated_at, published_at) of the public articles
+    published since a time, newest first."""
+    return (
+        select(
+            Article.slug,
+            Article.canonical_url,
+            Article.title,
+            Article.language,
+            Article.updated_at,
+            Article.published_at,
+        )
+        .where(article_is_public(), Article.published_at >= since)
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
+
+
+def newest_of(stmt: Select, *columns: str) -> Select:
+    """The maximum of each named column of `stmt`'s rows, in one row: when a sitemap changed,
+    without reading it."""
+    rows = stmt.subquery()
+    return select(*(func.max(rows.c[name]) for name in columns))
+
+
 def revisions_of(article_id: uuid.UUID) -> Select:
     return (
         select(ArticleRevision)
@@ -332,14 +450,13 @@ def list_keys() -> Select:
 # --- Syndication: the change log and webhooks
 
 
-def public_articles_not_in(article_ids: Select) -> Select:
-    """(id, published_at) of public articles whose ids `article_ids` does not hold, oldest
-    publication first."""
-    return (
-        select(Article.id, Article.published_at)
-        .where(article_is_public(), Article.id.not_in(article_ids))
-        .order_by(Article.published_at, Article.id)
-    )
+def public_articles_not_in(article_ids: Select, *, scheduled_since=None) -> Select:
+    """Ids of public articles that `article_ids` does not hold, oldest publication first;
+    with `scheduled_since`, only scheduled ones whose time came after it (an index range)."""
+    stmt = select(Article.id).where(article_is_public(), Article.id.not_in(article_ids))
+    if scheduled_since is not None:
+        stmt = stmt.where(Article.status == "scheduled", Article.published_at > scheduled_since)
+    return stmt.order_by(Article.published_at, Article.id)
 
 
 def changes_after(change_id: int) -> Select:
@@ -358,4 +475,76 @@ def deliveries_of(endpoint_id: uuid.UUID) -> Select:
         .where(WebhookDelivery.endpoint_id == endpoint_id)
         .options(selectinload(WebhookDelivery.change))
         .order_by(WebhookDelivery.id.desc())
+    )
+
+
+# --- The site
+
+
+def site_settings() -> Select:
+    return select(SiteSettings).where(SiteSettings.id == SITE_SETTINGS_ID)
+
+
+def confirmed_subscriber_count() -> Select:
+    """How many addresses receive the newsletter (confirmed, not unsubscribed)."""
+    return select(func.count()).select_from(Subscriber).where(Subscriber.status == "confirmed")
+
+
+# --- The newsletter
+
+
+def subscriber_by_email(email: str) -> Select:
+    """The subscriber of a normalised address."""
+    return select(Subscriber).where(Subscriber.email == email)
+
+
+def list_subscribers(status: str | None = None) -> Select:
+    """Subscribers, newest first; only those in `status` when given."""
+    stmt = select(Subscriber).order_by(Subscriber.created_at.desc(), Subscriber.id)
+    if status is not None:
+        stmt = stmt.where(Subscriber.status == status)
+    return stmt
+
+
+def articles_published_between(start: datetime, end: datetime) -> Select:
+    """Public articles published in [start, end), in publication order (a day's digest)."""
+    stmt = public_articles().where(Article.published_at >= start, Article.published_at < end)
+    return stmt.order_by(Article.published_at, Article.id)
+
+
+def public_articles_among(article_ids: list[uuid.UUID]) -> Select:
+    """Those of these articles the public may read now, in publication order."""
+    stmt = public_articles().where(Article.id.in_(article_ids))
+    return stmt.order_by(Article.published_at, Article.id)
+
+
+def digest_by_date(day) -> Select:
+    return select(Digest).where(Digest.date == day)
+
+
+def digest_recipients_to_serve(digest_id: uuid.UUID) -> Select:
+    """Confirmed subscribers a digest has not been queued to, in a stable order."""
+    served = select(DigestRecipient.subscriber_id).where(DigestRecipient.digest_id == digest_id)
+    return (
+        select(Subscriber)
+        .where(Subscriber.status == "confirmed", Subscriber.id.not_in(served))
+        .order_by(Subscriber.id)
+    )
+
+
+def due_mails(now: datetime, *, limit: int, only=None) -> Select:
+    """Ids of queued mails due at `now`, the longest waiting first; among `only` when given."""
+    stmt = select(Mail.id).where(Mail.status == "pending", Mail.next_attempt_at <= now)
+    if only is not None:
+        stmt = stmt.where(Mail.id.in_(list(only)))
+    return stmt.order_by(Mail.next_attempt_at, Mail.id).limit(limit)
+
+
+def pending_digest_mails(digest_id: uuid.UUID) -> Select:
+    """Ids of a digest's mails queued but not sent yet (a run stopped between batches)."""
+    return (
+        select(Mail.id)
+        .join(DigestRecipient, DigestRecipient.mail_id == Mail.id)
+        .where(DigestRecipient.digest_id == digest_id, Mail.status == "pending")
+        .order_by(Mail.id)
     )

@@ -17,6 +17,8 @@ _BODY_COLUMNS = {
 }
 # The article detail without `formats`: its source and its HTML, as it always was
 DETAIL_BODY_FIELDS = ("body", "body_html")
+# What a detail shows besides the summary and its bodies (lists only when `fields` asks)
+DETAIL_FIELDS = ("body_format", "share")
 
 
 def article_fields(
@@ -30,8 +32,8 @@ def article_fields(
     """The fields of an article read, in schema order.
 
     `fields` chooses exactly (plus `id`); otherwise a list returns summaries and a detail the
-    summary with `body_format` and its bodies. `formats` adds the bodies it names, and replaces
-    the detail's default bodies.
+    summary with `body_format`, its `share` links and its bodies. `formats` adds the bodies it
+    names, and replaces the detail's default bodies.
     """
     bodies = {BODY_FIELDS[name] for name in formats or ()}
     if requested:
@@ -39,7 +41,7 @@ def article_fields(
     else:
         chosen = set(summary_fields)
         if detail:
-            chosen |= {"body_format"} | (bodies if formats else set(DETAIL_BODY_FIELDS))
+            chosen |= set(DETAIL_FIELDS) | (bodies if formats else set(DETAIL_BODY_FIELDS))
         else:
             chosen |= bodies
     chosen.add("id")

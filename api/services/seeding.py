@@ -19,9 +19,11 @@ from api.services.content import (
     save_author,
     save_tag,
 )
+from api.services.site import save_site_settings
 from schemas.articles import ArticleCreateSchema
 from schemas.authors import AuthorCreateSchema
 from schemas.fields import UTCDateTime
+from schemas.site import SiteUpdateSchema
 from schemas.tags import TagCreateSchema
 
 
@@ -38,6 +40,7 @@ class SeedReport:
     tags: int = 0
     authors: int = 0
     articles: int = 0
+    site: bool = False
 
 
 def read_front_matter(path: Path) -> tuple[dict, str]:
@@ -73,8 +76,14 @@ def database_is_empty(session: Session) -> bool:
 
 
 def load_seeds(session: Session, seeds_dir: Path) -> SeedReport:
-    """Upsert every tag, author and article under `seeds_dir`; running it twice changes nothing."""
+    """Upsert the site's settings and every tag, author and article under `seeds_dir`; running it
+    twice changes nothing."""
     report = SeedReport()
+    site_file = seeds_dir / "site.yaml"
+    if site_file.exists():
+        raw = yaml.safe_load(site_file.read_text(encoding="utf-8")) or {}
+        save_site_settings(session, _validate(SiteUpdateSchema(), raw, "site.yaml"))
+        report.site = True
     for raw in _load_yaml_list(seeds_dir / "tags.yaml"):
         data = _validate(TagCreateSchema(), raw, f"tags.yaml ({raw.get('slug')})")
         slug = _require_slug(data, "tags.yaml")

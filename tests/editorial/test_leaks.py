@@ -4,7 +4,7 @@ public read path, to anonymous callers or partner keys.
 Every new public read (a feed, search, a sitemap, related articles…) appends a `PublicRead` to
 `PUBLIC_READS`, its URL built from the hidden article, e.g.
 
-    PublicRead("tag-feed", lambda h: f"/v1/feeds/tags/{h.tag}.xml")
+    PublicRead("tag-feed", lambda h: f"/v1/tags/{h.tag}/feed.rss")
 
 and every kind of hidden article, read anonymously and with a partner key, is checked against
 it: the status it should answer, and its id, slug, title and body nowhere in the response.
@@ -13,11 +13,13 @@ it: the status it should answer, and its id, slug, title and body nowhere in the
 from __future__ import annotations
 
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
+import feedparser
 import pytest
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
@@ -124,7 +126,7 @@ def counts_only_the_visible_article(resource: str) -> Callable[..., None]:
 def announces_only_visible(response, hidden: Hidden) -> None:
     body = response.get_json()
     announced = {e["resource_id"] for e in body["data"] if e["resource"] == "article"}
-    assert announced == {hidden.visible_id}, announced
+    assert announced <= {hidden.visible_id}, announced
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,64 @@ def _forged_preview_token(hidden: Hidden) -> str:
 
 
 ARTICLE_SORTS = ("published_at", "updated_at", "created_at", "title")
+
+
+def feeds_only_the_visible_article(response, hidden: Hidden) -> None:
+    """A feed (RSS, Atom or JSON Feed) whose only item is the visible article."""
+    if response.mimetype == "application/feed+json":
+        ids = [item["id"] for item in response.get_json()["items"]]
+    else:
+        parsed = feedparser.parse(response.get_data())
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        ids = [entry.id for entry in parsed.entries]
+    assert ids == [f"urn:uuid:{hidden.visible_id}"], ids
+
+
+def _feeds(name: str, url: Callable[[Hidden], str]) -> list[PublicRead]:
+    """A feed in each format: `url` + `.rss`, `.atom` and `.json`."""
+    return [
+        PublicRead(
+            f"{name}-{fmt}", lambda h, f=fmt: f"{url(h)}.{f}", check=feeds_only_the_visible_article
+        )
+        for fmt in ("rss", "atom", "json")
+    ]
+
+
+def sitemap_lists(count: int) -> Callable[..., None]:
+    """A sitemap of `count` pages: the visible article's, its tag's or its author's."""
+
+    def check(response, _hidden: Hidden) -> None:
+        urls = ET.fromstring(response.get_data()).findall(
+            "{http://www.sitemaps.org/schemas/sitemap/0.9}url"
+        )
+        assert len(urls) == count, response.get_data(as_text=True)
+
+    return check
+
+
+def not_found(_hidden: Hidden, _reader: str) -> int:
+    return 404
+
+
+def _built_digest(day: datetime) -> Callable[[Hidden], str]:
+    """The URL of `day`'s newsletter digest, built first as `flask newsletter digest` builds it
+    (none when that day has no public article)."""
+
+    def url(_hidden: Hidden) -> str:
+        from api.db import db
+        from api.services.digests import build_digest
+
+        build_digest(db.session, day.date())
+        db.session.commit()
+        return f"/v1/newsletter/digests/{day.date().isoformat()}"
+
+    return url
+
+
+def digests_only_the_visible_article(response, hidden: Hidden) -> None:
+    body = response.get_json()["data"]
+    assert [article["id"] for article in body["articles"]] == [hidden.visible_id]
+
 
 PUBLIC_READS: list[PublicRead] = [
     # Article lists, with every filter, sort and page
@@ -316,6 +376,35 @@ PUBLIC_READS: list[PublicRead] = [
     ),
     # The change feed: only the visible article is ever announced
     PublicRead("changes", lambda h: "/v1/changes?per_page=500", check=announces_only_visible),
+    # Feeds of the site, the shared tag and the shared author, in every format
+    *_feeds("site-feed", lambda h: "/v1/feeds/articles"),
+    *_feeds("tag-feed", lambda h: f"/v1/tags/{h.tag}/feed"),
+    *_feeds("author-feed", lambda h: f"/v1/authors/{h.author}/feed"),
+    # Sitemaps: the visible article, its tag and author; no second page; no news (it is old)
+    PublicRead("sitemap-index", lambda h: "/sitemap.xml"),
+    PublicRead("sitemap-articles", lambda h: "/sitemaps/articles-1.xml", check=sitemap_lists(1)),
+    PublicRead("sitemap-articles-page-2", lambda h: "/sitemaps/articles-2.xml", status=not_found),
+    PublicRead("sitemap-tags", lambda h: "/sitemaps/tags.xml", check=sitemap_lists(1)),
+    PublicRead("sitemap-authors", lambda h: "/sitemaps/authors.xml", check=sitemap_lists(1)),
+    PublicRead("sitemap-news", lambda h: "/sitemaps/news.xml", check=sitemap_lists(0)),
+    # Structured data answers as the article read does
+    PublicRead(
+        "structured-data-of-the-hidden-article",
+        lambda h: f"/v1/articles/{h.id}/structured-data",
+        status=not_found_or_gone,
+    ),
+    PublicRead(
+        "structured-data-of-the-visible-article",
+        lambda h: f"/v1/articles/{h.visible_id}/structured-data",
+    ),
+    # The newsletter's daily digest: of the visible article's day, only it; of the day the
+    # once-public hidden articles were published, none (nothing public that day)
+    PublicRead(
+        "newsletter-digest",
+        _built_digest(PUBLISHED),
+        check=digests_only_the_visible_article,
+    ),
+    PublicRead("newsletter-digest-of-the-hidden-day", _built_digest(EARLIER), status=not_found),
     # Revisions and previews need an editorial key, or a genuine preview token
     PublicRead(
         "revisions", lambda h: f"/v1/articles/{h.id}/revisions", status=needs_an_editorial_key

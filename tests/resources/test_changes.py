@@ -223,3 +223,13 @@ def test_public_state_follows_the_article(client, editor, draft, session):
     client.post(f"/v1/articles/{draft['id']}/unpublish", headers=editor)
     session.expire_all()
     assert session.get(PublicState, ("article", article_id)) is None
+
+
+def test_the_worker_announces_anything_public_never_announced(app, session, make_article):
+    from api.services.changes import announce_due
+
+    article = make_article()  # published directly, as an import or old data might be
+    assert str(article.id) not in [c.resource_id for c in announce_due(session)]
+    announced = announce_due(session, full=True)
+    assert [c.resource_id for c in announced] == [article.id]
+    assert announce_due(session, full=True) == []

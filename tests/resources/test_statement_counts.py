@@ -139,7 +139,55 @@ def _cases(n) -> dict[str, tuple[str, str, dict]]:
         ),
         "/v1/keys": ("/v1/keys?per_page=1", "/v1/keys?per_page=50", n.admin),
         "/v1/keys/{key_id}": (f"/v1/keys/{key_id}", f"/v1/keys/{key_id}", n.admin),
+        **_syndication_cases(n),
+        "/v1/site": ("/v1/site", "/v1/site", {}),
     }
+
+
+def _syndication_cases(n) -> dict[str, tuple[str, str, dict]]:
+    """Feeds of a tag or author with one article and with many; the site's feeds and the
+    sitemaps, which list everything; structured data of an article with one tag and author
+    and of one with many."""
+    small_tag, big_tag = n.tags[5], n.tags[0]
+    small_author, big_author = n.authors[3], n.authors[0]
+    cases = {
+        "/v1/articles/{article_id}/structured-data": (
+            f"/v1/articles/{n.plain.id}/structured-data",
+            f"/v1/articles/{n.rich.id}/structured-data",
+            {},
+        ),
+        **{
+            path: (path, path, {})
+            for path in (
+                "/sitemap.xml",
+                "/sitemaps/tags.xml",
+                "/sitemaps/authors.xml",
+                "/sitemaps/news.xml",
+            )
+        },
+        "/sitemaps/articles-{page}.xml": (
+            "/sitemaps/articles-1.xml",
+            "/sitemaps/articles-1.xml",
+            {},
+        ),
+    }
+    for fmt in ("rss", "atom", "json"):
+        cases[f"/v1/feeds/articles.{fmt}"] = (
+            f"/v1/feeds/articles.{fmt}",
+            f"/v1/feeds/articles.{fmt}",
+            {},
+        )
+        cases[f"/v1/tags/{{slug}}/feed.{fmt}"] = (
+            f"/v1/tags/{small_tag.slug}/feed.{fmt}",
+            f"/v1/tags/{big_tag.slug}/feed.{fmt}",
+            {},
+        )
+        cases[f"/v1/authors/{{slug}}/feed.{fmt}"] = (
+            f"/v1/authors/{small_author.slug}/feed.{fmt}",
+            f"/v1/authors/{big_author.slug}/feed.{fmt}",
+            {},
+        )
+    return cases
 
 
 GET_PATHS = sorted(path for path, item in SPEC["paths"].items() if "get" in item)
@@ -161,7 +209,8 @@ def _cost(client, count_statements, url: str, headers: dict) -> tuple[int, int]:
     before = count_statements.count
     response = client.get(url, headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
-    data = response.get_json().get("data")
+    body = response.get_json(silent=True)  # feeds and sitemaps may be XML
+    data = body.get("data") if isinstance(body, dict) else None
     return count_statements.count - before, len(data) if isinstance(data, list) else 1
 
 

@@ -1,0 +1,38 @@
+"""Performance: the content version (one row every write of content bumps, for response caches)
+and indexes matching the public listings.
+
+`ix_articles_live_order` holds the live (undeleted) articles in publication order with their
+status: the public list, its count and its keyset pages read it alone, without visiting the
+table, and stop after a page whatever the number of articles.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-26 00:30:00
+
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    content_version = op.create_table(
+        "content_version",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_content_version_single_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_content_version")),
+    )
+    op.bulk_insert(content_version, [{"id": 1, "value": 1}])
+
+
+def downgrade() -> None:
+    op.drop_table("content_version")

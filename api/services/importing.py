@@ -1,0 +1,454 @@
+"""Bulk import of tags, authors and articles from JSON Lines (`flask --app api import FILE`).
+
+One JSON object per line, its `type` saying what it is:
+
+    {"type": "tag", "slug": "climat", "name": "Climat", "description": "…"}
+    {"type": "author", "slug": "elise-durand", "name": "Élise Durand", "bio": "…"}
+    {"type": "article", "slug": "…", "title": "…", "body": "…", "tags": ["climat"],
+     "authors": ["elise-durand"], "status": "published", "published_at": "2024-05-21T08:00:00Z"}
+
+Every record is validated by the API's own schemas (`TagCreateSchema`, `AuthorCreateSchema`,
+`ArticleCreateSchema`, plus `status`, one of draft, published and scheduled, and
+`published_at`) and needs an explicit slug: records are upserted by slug, so importing a file
+again changes nothing, and a run cut short continues where it stopped (each batch of articles
+commits on its own).
+
+Tags and authors go through the usual write operations. Articles are validated and rendered
+(Markdown to sanitized HTML, excerpt, word count) by `jobs` processes, and new ones written
+in batches: one multi-row INSERT per table, and their publication announced in the change log
+in bulk (`changes.record_published_batch`). An article whose slug exists already is left alone
+when the file says what it holds, and saved through the usual operations when it differs.
+Imports record no revisions: an imported article's history starts with the newsroom's first
+change. A draft's `published_at` is ignored; a published article's publication time defaults to
+the import's time; a future one makes the article scheduled.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from api.db import utcnow
+from api.models import Article, ArticleAuthor, ArticleTag, Author, Tag
+from api.services import changes
+from api.services.content import (
+    _render_body,
+    publish_article,
+    save_article,
+    save_author,
+    save_tag,
+)
+from api.services.visibility import PUBLIC_STATUSES
+from schemas.articles import ArticleCreateSchema
+from schemas.authors import AuthorCreateSchema
+from schemas.fields import UTCDateTime
+from schemas.tags import TagCreateSchema
+
+BATCH_SIZE = 500
+RECORD_TYPES = ("tag", "author", "article")
+IMPORT_STATUSES = ("draft", "published", "scheduled")
+# The columns an article record sets, besides the rendered body and its derived values
+_FEATURE_IMAGE_FIELDS = ("url", "alt", "caption", "credit")
+_SEO_FIELDS = ("meta_title", "meta_description", "canonical_url")
+
+
+class ImportFileError(ValueError):
+    """A record that cannot be imported; the message names its line."""
+
+
+class _PublicationSchema(Schema):
+    status = fields.String(load_default="published", validate=validate.OneOf(IMPORT_STATUSES))
+    published_at = UTCDateTime(load_default=None, allow_none=True)
+
+
+@dataclass
+class ImportReport:
+    tags: int = 0
+    authors: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def articles(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class _Record:
+    line: int
+    data: dict
+
+
+@dataclass
+class _Prepared:
+    """An article record validated and rendered: its `articles` row and its bylines."""
+
+    line: int
+    data: dict  # as ArticleCreateSchema loaded it, for the usual write operations
+    row: dict
+    status: str
+    published_at: object
+    tags: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+
+
+_schemas: dict[str, Schema] = {}
+
+
+def _schema(name: str) -> Schema:
+    """One instance of each schema per process (building one costs more than a load)."""
+    if name not in _schemas:
+        _schemas[name] = {
+            "tag": TagCreateSchema,
+            "author": AuthorCreateSchema,
+            "article": ArticleCreateSchema,
+            "publication": _PublicationSchema,
+        }[name]()
+    return _schemas[name]
+
+
+def _load(name: str, data: dict, line: int) -> dict:
+    try:
+        return _schema(name).load(data)
+    except ValidationError as error:
+        raise ImportFileError(f"line {line}: {error.messages}") from None
+
+
+def _fields_of(record: dict, schema_name: str) -> dict:
+    known = _schema(schema_name).fields
+    return {key: value for key, value in record.items() if key in known}
+
+
+def _needs_slug(record: dict, line: int) -> str:
+    slug = record.get("slug")
+    if not slug:
+        raise ImportFileError(f"line {line}: records are upserted by slug: give one")
+    return slug
+
+
+def prepare_article(record: _Record) -> _Prepared:
+    """Validate and render one article record (no database: it runs in worker processes)."""
+    raw = record.data
+    data = _load("article", _fields_of(raw, "article"), record.line)
+    publication = _load("publication", _fields_of(raw, "publication"), record.line)
+    article = Article()  # transient: the derived values come from the one rule that makes them
+    _render_body(article, data)
+    image = data.get("feature_image") or {}
+    seo = data.get("seo") or {}
+    row = {
+        "slug": data["slug"],
+        "title": data["title"],
+        "subtitle": data.get("subtitle"),
+        "language": data["language"],
+        "excerpt": article.excerpt,
+        "body": article.body,
+        "body_html": article.body_html,
+        "body_text": article.body_text,
+        "body_format": article.body_format,
+        "word_count": article.word_count,
+        "reading_time": article.reading_time,
+        **{f"feature_image_{name}": image.get(name) for name in _FEATURE_IMAGE_FIELDS},
+        **{name: seo.get(name) for name in _SEO_FIELDS},
+    }
+    return _Prepared(
+        line=record.line,
+        data=data,
+        row=row,
+        status=publication["status"],
+        published_at=publication["published_at"],
+        tags=data["tags"],
+        authors=data["authors"],
+    )
+
+
+def _prepare_all(records: list[_Record]) -> list[_Prepared]:
+    return [prepare_article(record) for record in records]
+
+
+class _Pending:
+    """A batch of article records being prepared, maybe by other processes."""
+
+    def __init__(self, new, changed, unchanged: int, result):
+        self.new: dict[str, _Record] = new
+        self.changed: dict[str, Article] = changed
+        self.unchanged = unchanged
+        self.result = result
+
+    @property
+    def slugs(self) -> set[str]:
+        return set(self.new) | set(self.changed)
+
+
+class _Inline:
+    """What a process pool offers, in this process (one job: tests, small files). The work is
+    done when its result is asked for, as it would be done by then in a pool."""
+
+    class _Deferred:
+        def __init__(self, function, args):
+            self.function, self.args = function, args
+
+        def get(self):
+            return self.function(*self.args)
+
+    def apply_async(self, function, args):
+        return self._Deferred(function, args)
+
+
+def _same_as_stored(article: Article, record: dict) -> bool:
+    """Whether the record says what the article holds already, so that importing it changes
+    nothing. Only the fields the record gives are compared (absent ones keep their values)."""
+    stored = {
+        "title": article.title,
+        "subtitle": article.subtitle,
+        "body": article.body,
+        "body_format": article.body_format,
+        "language": article.language,
+        "excerpt": article.excerpt,
+        "feature_image": article.feature_image,
+        "tags": [tag.slug for tag in article.tags],
+        "authors": [author.slug for author in article.authors],
+    }
+    given = {key: record[key] for key in stored if key in record}
+    if given.get("feature_image"):
+        given["feature_image"] = {
+            name: given["feature_image"].get(name) for name in _FEATURE_IMAGE_FIELDS
+        }
+    if any(stored[key] != value for key, value in given.items()):
+        return False
+    if record.get("status", "published") == "draft":
+        return article.status == "draft"
+    if article.status not in PUBLIC_STATUSES:  # published and scheduled differ only by time
+        return False
+    published_at = record.get("published_at")
+    return published_at is None or _iso(published_at) == article.published_at.isoformat()
+
+
+def _iso(value: str) -> str:
+    """An RFC 3339 time as `datetime.isoformat()` writes it in UTC (`Z` → `+00:00`)."""
+    try:
+        return UTCDateTime()._deserialize(value, None, None).isoformat()
+    except ValidationError:
+        return value
+
+
+class Importer:
+    """Imports one file into the session's database, committing each batch."""
+
+    def __init__(self, session: Session, *, batch_size: int = BATCH_SIZE, pool=None):
+        self.session = session
+        self.batch_size = batch_size
+        self.pool = pool or _Inline()
+        self.report = ImportReport()
+        self.tag_ids = dict(session.execute(select(Tag.slug, Tag.id)).all())
+        self.author_ids = dict(session.execute(select(Author.slug, Author.id)).all())
+
+    # --- tags and authors: the usual write operations, one at a time (there are few)
+
+    def _upsert(self, kind: str, record: _Record) -> None:
+        model, save, ids = {
+            "tag": (Tag, save_tag, self.tag_ids),
+            "author": (Author, save_author, self.author_ids),
+        }[kind]
+        data = _load(kind, _fields_of(record.data, kind), record.line)
+        slug = _needs_slug(data, record.line)
+        obj = self.session.scalar(select(model).where(model.slug == slug)) or model()
+        save(self.session, obj, data)
+        self.session.commit()
+        ids[obj.slug] = obj.id
+        setattr(self.report, f"{kind}s", getattr(self.report, f"{kind}s") + 1)
+
+    # --- articles, by batch
+
+    def _classify(self, batch: list[_Record]) -> _Pending:
+        """Which records are new, which change an article, which change nothing; the new and
+        changed ones go to be prepared."""
+        latest: dict[str, _Record] = {}
+        for record in batch:  # a slug twice in a batch: the later record wins
+            latest[_needs_slug(record.data, record.line)] = record
+        stored = {
+            article.slug: article
+            for article in self.session.scalars(
+                select(Article)
+                .where(Article.slug.in_(latest))
+                .options(*_bylines())
+                .execution_options(populate_existing=True)
+            )
+        }
+        new = {slug: r for slug, r in latest.items() if slug not in stored}
+        changed = {
+            slug: stored[slug]
+            for slug, r in latest.items()
+            if slug in stored and not _same_as_stored(stored[slug], r.data)
+        }
+        unchanged = len(latest) - len(new) - len(changed)
+        todo = [latest[slug] for slug in (*new, *changed)]
+        return _Pending(new, changed, unchanged, self.pool.apply_async(_prepare_all, (todo,)))
+
+    def _ids(self, slugs: list[str], ids: dict, kind: str, line: int) -> list[uuid.UUID]:
+        missing = [slug for slug in slugs if slug not in ids]
+        if missing:
+            raise ImportFileError(f"line {line}: unknown {kind}: {', '.join(missing)}")
+        return [ids[slug] for slug in slugs]
+
+    def _write(self, pending: _Pending) -> None:
+        prepared = pending.result.get()
+        now = utcnow()
+        rows, tag_links, author_links, public = [], [], [], []
+        for item in prepared:
+            if item.row["slug"] not in pending.new:
+                continue
+            article_id = uuid.uuid4()
+            status, published_at = item.status, item.published_at
+            if status == "draft":
+                published_at = None
+            else:
+                published_at = published_at or now
+                status = "scheduled" if published_at > now else "published"
+            created = min(published_at, now) if published_at else now
+            tag_ids = self._ids(item.tags, self.tag_ids, "tags", item.line)
+            author_ids = self._ids(item.authors, self.author_ids, "authors", item.line)
+            rows.append(
+                {
+                    **item.row,
+                    "id": article_id,
+                    "status": status,
+                    "published_at": published_at,
+                    "deleted_at": None,
+                    "version_id": 1,
+                    "created_by_id": None,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+            tag_links += [
+                {"article_id": article_id, "tag_id": tag_id, "position": i}
+                for i, tag_id in enumerate(tag_ids)
+            ]
+            author_links += [
+                {"article_id": article_id, "author_id": author_id, "position": i}
+                for i, author_id in enumerate(author_ids)
+            ]
+            if status == "published":
+                public.append(article_id)
+        session = self.session
+        if rows:
+            session.execute(insert(Article.__table__), rows)
+        if tag_links:
+            session.execute(insert(ArticleTag.__table__), tag_links)
+        if author_links:
+            session.execute(insert(ArticleAuthor.__table__), author_links)
+        changes.record_published_batch(session, public)
+        for item in prepared:
+            article = pending.changed.get(item.row["slug"])
+            if article is not None:
+                self._update(article, item)
+        session.commit()
+        self.report.created += len(rows)
+        self.report.updated += len(pending.changed)
+        self.report.unchanged += pending.unchanged
+
+    def _update(self, article: Article, item: _Prepared) -> None:
+        """An article the file changes: saved as an edit would save it."""
+        session = self.session
+        self._ids(item.tags, self.tag_ids, "tags", item.line)
+        self._ids(item.authors, self.author_ids, "authors", item.line)
+        save_article(session, article, item.data)
+        if item.status == "draft":
+            article.status, article.published_at = "draft", None
+        elif article.status not in PUBLIC_STATUSES or item.published_at is not None:
+            publish_article(article, item.published_at or article.published_at)
+        session.flush()
+        changes.record(session, "article", article.id)
+
+    def run(self, records: Iterable[tuple[int, dict]], progress: Callable[[int], None]) -> None:
+        """Import `(line number, record)` pairs in file order; `progress(n)` after each batch
+        of `n` records."""
+        pending: _Pending | None = None
+        batch: list[_Record] = []
+
+        def submit(batch: list[_Record]) -> None:
+            nonlocal pending
+            slugs = {record.data.get("slug") for record in batch}
+            if pending is not None and slugs & pending.slugs:  # written first, then compared
+                self._write(pending)
+                progress(len(pending.slugs) + pending.unchanged)
+                pending = None
+            following = self._classify(batch)
+            if pending is not None:
+                self._write(pending)
+                progress(len(pending.slugs) + pending.unchanged)
+            pending = following
+
+        def drain() -> None:
+            nonlocal pending, batch
+            if batch:
+                submit(batch)
+                batch = []
+            if pending is not None:
+                self._write(pending)
+                progress(len(pending.slugs) + pending.unchanged)
+                pending = None
+
+        for line, record in records:
+            kind = record.get("type") if isinstance(record, dict) else None
+            if kind not in RECORD_TYPES:
+                raise ImportFileError(f"line {line}: `type` must be one of {RECORD_TYPES}")
+            if kind != "article":
+                drain()  # an article may name it: what comes before is written first
+                self._upsert(kind, _Record(line, record))
+                progress(1)
+                continue
+            batch.append(_Record(line, record))
+            if len(batch) >= self.batch_size:
+                submit(batch)
+                batch = []
+        drain()
+
+
+def _bylines():
+    return (
+        selectinload(Article.author_links).joinedload(ArticleAuthor.author),
+        selectinload(Article.tag_links).joinedload(ArticleTag.tag),
+    )
+
+
+def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator:
+    """`(line number, record)` for each non-blank line of a JSON Lines file."""
+    with path.open("rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            if on_bytes is not None:
+                on_bytes(len(line))
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except ValueError as error:
+                raise ImportFileError(f"line {number}: not JSON ({error})") from None
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    *,
+    batch_size: int = BATCH_SIZE,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import a JSON Lines file; `progress(n)` is told of each `n` bytes read."""
+    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    try:
+        importer = Importer(session, batch_size=batch_size, pool=pool)
+        importer.run(read_records(path, progress), lambda _n: None)
+    finally:
+        if pool is not None:
+            pool.terminate()
+    return importer.report

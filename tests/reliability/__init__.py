@@ -1,0 +1,1 @@
+"""Reliability: unavailable databases, concurrency, idempotency, auth order, backups."""

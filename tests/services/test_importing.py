@@ -1,0 +1,229 @@
+"""`flask import FILE`: JSON Lines upserted by slug, validated, rendered, announced in bulk;
+running it again changes nothing, and a run cut short resumes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from api.models import Article, Change, PublicState, WebhookDelivery, WebhookEndpoint
+from api.services import changes
+from tests.editorial.conftest import database_state
+
+TAGS = [
+    {"type": "tag", "slug": "climat", "name": "Climat", "description": "Le climat."},
+    {"type": "tag", "slug": "energie", "name": "Énergie"},
+]
+AUTHORS = [{"type": "author", "slug": "elise-durand", "name": "Élise Durand", "bio": "Élise."}]
+
+
+def _article(n: int, **overrides) -> dict:
+    return {
+        "type": "article",
+        "slug": f"article-{n}",
+        "title": f"Séoul, épisode {n}",
+        "subtitle": "Le point",
+        "body": f"Premier paragraphe de l’article {n}, en **Markdown**.\n\n## Suite\n\nFin.",
+        "tags": ["energie", "climat"],
+        "authors": ["elise-durand"],
+        "status": "published",
+        "published_at": f"2024-05-{n + 1:02d}T08:00:00Z",
+        **overrides,
+    }
+
+
+def _write(path, records) -> str:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    return str(path)
+
+
+def _import(runner, path, *extra):
+    return runner.invoke(args=["import", path, "--jobs", "1", *extra])
+
+
+@pytest.fixture
+def catalogue(tmp_path) -> str:
+    return _write(tmp_path / "catalogue.jsonl", [*TAGS, *AUTHORS, *map(_article, range(5))])
+
+
+def test_importing_creates_rendered_articles_with_their_bylines(runner, client, catalogue):
+    result = _import(runner, catalogue)
+    assert result.exit_code == 0, result.output
+    assert "5 created" in result.output
+    article = client.get("/v1/articles/slug/article-2").get_json()["data"]
+    assert article["title"] == "Séoul, épisode 2"
+    assert article["body_html"].startswith("<p>Premier paragraphe de l’article 2, en <strong>")
+    assert article["excerpt"] == "Premier paragraphe de l’article 2, en Markdown."
+    assert article["word_count"] > 0 and article["reading_time"] == 1
+    assert article["published_at"] == "2024-05-03T08:00:00Z"
+    assert [t["slug"] for t in article["tags"]] == ["energie", "climat"]
+    assert [a["name"] for a in article["authors"]] == ["Élise Durand"]
+    listed = client.get("/v1/articles?q=episode").get_json()
+    assert listed["meta"]["total"] == 5  # full-text search sees them
+
+
+def test_drafts_stay_hidden_and_future_publications_are_scheduled(runner, client, tmp_path):
+    path = _write(
+        tmp_path / "states.jsonl",
+        [
+            *TAGS,
+            *AUTHORS,
+            _article(1, status="draft"),
+            _article(2, published_at="2099-01-01T00:00:00Z"),
+            _article(3),
+        ],
+    )
+    assert _import(runner, path).exit_code == 0
+    assert [a["slug"] for a in client.get("/v1/articles").get_json()["data"]] == ["article-3"]
+    statuses = dict(
+        client.application.extensions["newsdesk.db"]["sessionmaker"]()
+        .execute(select(Article.slug, Article.status))
+        .all()
+    )
+    assert statuses == {"article-1": "draft", "article-2": "scheduled", "article-3": "published"}
+
+
+def test_importing_announces_each_publication_once(runner, session, catalogue):
+    _import(runner, catalogue)
+    published = session.scalars(select(Change).where(Change.type == "article.published")).all()
+    assert sorted(change.current["slug"] for change in published) == [
+        f"article-{n}" for n in range(5)
+    ]
+    assert session.scalar(select(func.count()).select_from(PublicState)) == 5 + 2 + 1
+
+
+def test_importing_again_changes_nothing(runner, session, catalogue):
+    _import(runner, catalogue)
+    before = database_state(session)
+    result = _import(runner, catalogue)
+    assert result.exit_code == 0, result.output
+    assert "0 created, 0 updated, 5 unchanged" in result.output
+    assert database_state(session) == before
+
+
+def test_an_interrupted_import_continues_where_it_stopped(runner, session, tmp_path):
+    records = [*TAGS, *AUTHORS, *map(_article, range(6))]
+    broken = [*records[:6], {**records[6], "title": ""}, *records[7:]]  # the 4th article
+    path = _write(tmp_path / "broken.jsonl", broken)
+    result = _import(runner, path, "--batch-size", "2")
+    assert result.exit_code != 0
+    assert "line 7" in result.output and "title" in result.output
+    imported = set(session.scalars(select(Article.slug)))
+    assert imported == {"article-0", "article-1"}  # the first batch was committed
+
+    result = _import(runner, _write(tmp_path / "fixed.jsonl", records), "--batch-size", "2")
+    assert result.exit_code == 0, result.output
+    assert "4 created, 0 updated, 2 unchanged" in result.output
+    assert session.scalar(select(func.count()).select_from(Article)) == 6
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Change).where(Change.type == "article.published")
+        )
+        == 6
+    )
+
+
+def test_a_changed_record_updates_its_article_as_an_edit_would(runner, client, tmp_path):
+    _import(runner, _write(tmp_path / "v1.jsonl", [*TAGS, *AUTHORS, _article(1), _article(2)]))
+    edited = _article(2, title="Un autre titre", tags=["climat"])
+    result = _import(runner, _write(tmp_path / "v2.jsonl", [*TAGS, *AUTHORS, _article(1), edited]))
+    assert result.exit_code == 0, result.output
+    assert "0 created, 1 updated, 1 unchanged" in result.output
+    article = client.get("/v1/articles/slug/article-2").get_json()["data"]
+    assert article["title"] == "Un autre titre"
+    assert [t["slug"] for t in article["tags"]] == ["climat"]
+    feed = client.get("/v1/changes").get_json()["data"]
+    assert feed[-1]["type"] == "article.updated"
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (_article(1, slug=None), "slug"),
+        (_article(1, tags=["inconnu"]), "unknown tags: inconnu"),
+        (_article(1, status="archived"), "status"),
+        (_article(1, body="<script>alert(1)</script>"), "body"),
+        ({"type": "page", "slug": "x"}, "type"),
+    ],
+)
+def test_a_bad_record_is_refused_with_its_line(runner, session, tmp_path, record, message):
+    path = _write(tmp_path / "bad.jsonl", [*TAGS, *AUTHORS, record])
+    result = _import(runner, path)
+    assert result.exit_code != 0
+    assert "line 4" in result.output and message in result.output, result.output
+    assert session.scalar(select(func.count()).select_from(Article)) == 0
+
+
+def test_several_processes_import_what_one_does(runner, client, tmp_path):
+    records = [*TAGS, *AUTHORS, *map(_article, range(12))]
+    path = _write(tmp_path / "many.jsonl", records)
+    result = runner.invoke(args=["import", path, "--jobs", "2", "--batch-size", "5"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/v1/articles").get_json()["meta"]["total"] == 12
+
+
+# --- changes.record_published_batch: what record() would record, in bulk
+
+
+def _rows(session, model, columns):
+    return [
+        tuple(getattr(row, column) for column in columns)
+        for row in session.scalars(select(model).order_by(*model.__table__.primary_key))
+    ]
+
+
+CHANGE_COLUMNS = (
+    "type",
+    "resource",
+    "resource_id",
+    "current",
+    "previous",
+    "surrogate_keys",
+    "urls",
+)
+
+
+def test_a_batch_records_what_record_would(session, make_article, make_tag, make_author):
+    tag, author = make_tag(), make_author()
+    articles = [make_article(tags=[tag.slug], authors=[author.slug]) for _ in range(3)]
+    make_article(status="draft")
+    session.add(WebhookEndpoint(url="https://example.org/hook", events=["article.*"], secret="s"))
+    session.commit()
+    ids = [article.id for article in articles]
+
+    one_by_one = session.begin_nested()
+    for article_id in ids:
+        changes.record(session, "article", article_id)
+    expected = (
+        _rows(session, Change, CHANGE_COLUMNS),
+        _rows(session, PublicState, ("resource", "resource_id", "representation")),
+        len(session.scalars(select(WebhookDelivery)).all()),
+    )
+    one_by_one.rollback()
+
+    change_ids = changes.record_published_batch(session, ids)
+    assert change_ids == sorted(change_ids) and len(change_ids) == 3
+    assert [session.get(Change, i).resource_id for i in change_ids] == ids  # in the order given
+    assert _rows(session, Change, CHANGE_COLUMNS) == expected[0]
+    assert _rows(session, PublicState, ("resource", "resource_id", "representation")) == expected[1]
+    assert len(session.scalars(select(WebhookDelivery)).all()) == expected[2] == 3
+    states = {s.resource_id: s.change_id for s in session.scalars(select(PublicState))}
+    assert [states[i] for i in ids] == change_ids
+
+
+def test_a_batch_leaves_drafts_out_and_records_known_articles_as_record_does(session, make_article):
+    known, fresh = make_article(), make_article()
+    draft = make_article(status="draft")
+    changes.record(session, "article", known.id)
+    known.title = "Titre changé"
+    session.commit()
+    change_ids = changes.record_published_batch(session, [known.id, fresh.id, draft.id])
+    recorded = [session.get(Change, i) for i in change_ids]
+    assert [(c.type, c.resource_id) for c in recorded] == [
+        ("article.published", fresh.id),
+        ("article.updated", known.id),
+    ]
+    assert datetime.now(UTC) >= recorded[0].occurred_at
