@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format openapi install
+.PHONY: run test lint format openapi install bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Newsdesk needs Python 3.11 or newer")'
@@ -44,3 +44,13 @@ format: $(VENV)/.installed-test
 
 openapi: $(VENV)/.installed
 	$(BIN)/flask --app api openapi write --format=yaml openapi.yaml
+
+# The benchmark (benchmarks/bench.py): Newsdesk and a bare-Flask baseline under gunicorn, driven
+# by wrk; prints req/s, p50, p99 and ratios. ARGS=--articles 1000,10000,100000 for the curve;
+# NEWSDESK_BENCH_DATABASE_URL=postgresql://… adds a PostgreSQL run. Not a test: nothing in
+# `make test` times anything.
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian's package)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
+	$(BIN)/python benchmarks/bench.py $(ARGS)

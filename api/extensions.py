@@ -102,6 +102,8 @@ ANY_WRITE_ERRORS = (415,)
 JSON_BODY_ERRORS = (400, 413, 415, 422)
 
 
+# Blueprints whose operations never touch the database, or document their own 503 (`/ready`)
+NO_DATABASE_BLUEPRINTS = frozenset({"health"})
 # Reads `api.caching` leaves alone: probes must never come from a cache
 UNCACHED_DOC_BLUEPRINTS = frozenset({"health"})
 READ_HEADERS = {
@@ -184,6 +186,7 @@ class Blueprint(flask_smorest.Blueprint):
         self._prepare_doc_cbks.append(self._prepare_request_errors_doc)
         self._prepare_doc_cbks.append(self._prepare_caching_doc)
         self._prepare_doc_cbks.append(self._prepare_idempotency_doc)
+        self._prepare_doc_cbks.append(self._prepare_unavailable_doc)
         self._prepare_doc_cbks.append(self._prepare_rate_limit_doc)
 
     @staticmethod
@@ -239,6 +242,14 @@ class Blueprint(flask_smorest.Blueprint):
                 }
         for status in (400, 409, 422):
             responses.setdefault(status, http.HTTPStatus(status).name)
+        return doc
+
+    def _prepare_unavailable_doc(self, doc, _doc_info, **_kwargs):
+        """Every operation that reads the database can answer `errors.handle_database_unavailable`'s
+        503 (with `Retry-After`); only the liveness probe touches nothing."""
+        if self.name in NO_DATABASE_BLUEPRINTS:
+            return doc
+        doc.setdefault("responses", {}).setdefault(503, http.HTTPStatus(503).name)
         return doc
 
     def _prepare_rate_limit_doc(self, doc, _doc_info, **_kwargs):
@@ -376,6 +387,11 @@ class Api(flask_smorest.Api):
                     response["example"].pop("errors")
                 else:
                     response["example"]["detail"] = PROBLEM_EXAMPLE["detail"]
+                if status == http.HTTPStatus.SERVICE_UNAVAILABLE:
+                    response["example"]["detail"] = "The database cannot be reached: retry shortly."
+                    response["headers"] = {
+                        "Retry-After": {"$ref": "#/components/headers/Retry-After"}
+                    }
                 if status == http.HTTPStatus.TOO_MANY_REQUESTS:
                     response["example"]["detail"] = (
                         "This caller's rate limit (300 per 1 minute) is used up: retry in 42 "

@@ -175,6 +175,18 @@ KICKERS = _choices(
 
 
 _PARTS = {"verb": VERBS, "object": OBJECTS, "closing": CLOSINGS}
+# The long tail real news has: companies, villages, families, each named rarely. 5,400 names,
+# drawn log-uniformly (the n-th is about n times rarer than the first), a few per article
+_STARTS = _choices("Mont|Beau|Val|Roche|Castel|Font|Bel|Haut|Clair|Mar|Ver|Brou|Lau|Sauve|Mir")
+_MIDDLES = _choices("bri|cour|vil|for|lan|gar|tel|mer|sal|pey|ren|bas|col|dor|lur|ség|vau|qui")
+_ENDS = _choices("ac|ières|elles|ard|ois|eux|an|ay|ogne|ine|ade|oux|ès|ange|et|ençon|ol|ère|ier|in")
+RARE_NAMES = tuple(f"{a}{b}{c}" for a in _STARTS for b in _MIDDLES for c in _ENDS)
+RARE_CONTEXTS = _choices(
+    """
+    la société {rare}|le groupe {rare}|le village de {rare}|la famille {rare}|
+    le cabinet {rare}|l’association {rare}|le collectif {rare}|la coopérative {rare}
+    """
+)
 
 
 @cache
@@ -271,7 +283,17 @@ class _Writer:
         return text + self.pick(".....!?")
 
     def paragraph(self) -> str:
-        return " ".join(self.sentence() for _ in range(3 + int(self.rng.random() * 4)))
+        sentences = [self.sentence() for _ in range(3 + int(self.rng.random() * 4))]
+        if self.rng.random() < 0.35:
+            sentences.append(self.rare())
+        return " ".join(sentences)
+
+    def rare(self) -> str:
+        """A sentence naming one of the long tail (the n-th name about n times rarer)."""
+        index = int(len(RARE_NAMES) ** self.rng.random()) - 1
+        subject = self.pick(RARE_CONTEXTS).format(rare=RARE_NAMES[index])
+        text = self.fill(f"{subject} {{verb}} {{object}}")
+        return text[0].upper() + text[1:] + "."
 
     def body(self, target_words: int) -> str:
         rng = self.rng

@@ -75,7 +75,9 @@ class Article(TimestampMixin, Base):
     __tablename__ = "articles"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'scheduled', 'published', 'archived')", name="status"),
-        Index("ix_articles_published_at_id", "published_at", "id"),
+        # Publication order with what the visibility rule reads: public lists, their counts,
+        # keyset pages and tag filters are read from it alone (migration 0007)
+        Index("ix_articles_public_order", "published_at", "id", "status", "deleted_at"),
         Index("ix_articles_status_published_at", "status", "published_at"),
     )
 

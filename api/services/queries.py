@@ -64,10 +64,15 @@ ARTICLE_SORT_COLUMNS = {
 
 
 def _with_bylines(stmt: Select) -> Select:
-    """Authors and tags of every article in two statements, whatever the page size."""
+    """Authors and tags of every article in two statements, whatever the page size; of each,
+    the columns a byline shows (a bio or social links are read only where they are shown)."""
     return stmt.options(
-        selectinload(Article.author_links).joinedload(ArticleAuthor.author),
-        selectinload(Article.tag_links).joinedload(ArticleTag.tag),
+        selectinload(Article.author_links)
+        .joinedload(ArticleAuthor.author)
+        .load_only(Author.id, Author.slug, Author.name),
+        selectinload(Article.tag_links)
+        .joinedload(ArticleTag.tag)
+        .load_only(Tag.id, Tag.slug, Tag.name),
     )
 
 

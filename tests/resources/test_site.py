@@ -312,6 +312,10 @@ def test_bad_input_is_a_422_naming_the_field(client, seeded, admin, body, field)
     assert_problem(_patch(client, body, admin), 422, field)
 
 
+def test_an_edit_without_a_body_is_a_400(client, seeded, admin):
+    assert_problem(client.patch("/v1/site", headers=admin), 400)
+
+
 def test_a_body_that_is_not_json_is_refused(client, seeded, admin):
     etag = client.get("/v1/site").headers["ETag"]
     response = client.patch(

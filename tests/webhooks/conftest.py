@@ -3,6 +3,7 @@ and the worker's delivery pass with a controllable clock."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 import uuid
@@ -41,6 +42,7 @@ class Receiver:
     default: int = 200
     delay: float = 0.0
     location: str = ""  # the Location of a 3xx
+    tls: ssl.SSLContext | None = None  # HTTPS with this server context
     requests: list[Received] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)
 
@@ -76,6 +78,8 @@ class Receiver:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(

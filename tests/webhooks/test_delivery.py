@@ -1,10 +1,13 @@
 """Delivering events: signed bodies of the change feed's shape, to the endpoints that want
 them, in order, retried with backoff, logged, replayable, and never to a refused address."""
 
+import functools
 import json
+import ssl
 import uuid
 from datetime import datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select, update
 from standardwebhooks import Webhook
@@ -14,7 +17,7 @@ from api.models import WebhookDelivery, WebhookEndpoint
 from api.services import webhooks
 from api.worker import deliver_webhooks, run_tick
 from tests.conftest import assert_problem
-from tests.webhooks.conftest import event_ids_in_order
+from tests.webhooks.conftest import Receiver, event_ids_in_order
 
 
 def _parse(moment: str) -> datetime:
@@ -487,3 +490,65 @@ def test_an_endpoint_row_lost_mid_flight_is_harmless(
     assert webhooks.record_outcome(session, attempt, outcome, now, settings) is None
     assert json.loads(receiver.requests[0].body)["id"] == attempt.event_id
     assert webhook["id"] == str(endpoint_id)
+
+
+def _self_signed(tmp_path, name: str) -> tuple[str, str]:
+    """A certificate for `name` (and its key), as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(utcnow() - timedelta(minutes=1))
+        .not_valid_after(utcnow() + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_file), str(key_file)
+
+
+def test_https_goes_to_the_vetted_address_with_the_name_for_tls_and_host(
+    app, tmp_path, register, client, editor, admin, deliver, monkeypatch
+):
+    """The worker connects to the address it checked, not to a new resolution of the name,
+    yet TLS still names the host (SNI) and checks the certificate against it."""
+    cert, key = _self_signed(tmp_path, "localhost")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    names: list[str] = []
+    server_context.sni_callback = lambda _socket, name, _context: names.append(name)
+    receiver = Receiver(tls=server_context).start()
+    # trust the test certificate as a receiver's real one would be trusted
+    trusting = ssl.create_default_context(cafile=cert)
+    monkeypatch.setattr(webhooks.httpx, "Client", functools.partial(httpx.Client, verify=trusting))
+    try:
+        by_name = register(f"https://localhost:{receiver.port}/hooks", ["tag.*"])
+        by_address = register(f"https://127.0.0.1:{receiver.port}/hooks", ["tag.*"])
+        client.post("/v1/tags", json={"name": "Un"}, headers=editor)
+        deliver()
+    finally:
+        receiver.stop()
+    [request] = receiver.requests
+    assert names == ["localhost", None]  # no SNI for an address
+    assert request.headers["host"] == f"localhost:{receiver.port}"
+    assert verified(request, by_name["secret"])["type"] == "tag.created"
+    [refused] = deliveries(client, admin, by_address["id"])
+    assert "certificate is not valid for '127.0.0.1'" in refused["error"]

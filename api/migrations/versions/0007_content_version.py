@@ -32,7 +32,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_content_version")),
     )
     op.bulk_insert(content_version, [{"id": 1, "value": 1}])
+    # Plain index statements: a batch operation could rebuild `articles` on SQLite, taking
+    # the full-text triggers of migration 0003 with it
+    op.drop_index("ix_articles_published_at_id", table_name="articles")
+    op.create_index(
+        "ix_articles_public_order",
+        "articles",
+        ["published_at", "id", "status", "deleted_at"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_articles_public_order", table_name="articles")
+    op.create_index("ix_articles_published_at_id", "articles", ["published_at", "id"], unique=False)
     op.drop_table("content_version")
