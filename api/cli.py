@@ -1,5 +1,5 @@
 """Flask commands: `db` (Alembic migrations), `seed`, `import`, `keys`, `webhooks` (the
-worker) and `newsletter` (the daily digest)."""
+worker), `newsletter` (the daily digest), `backup`/`restore` and `idempotency purge`."""
 
 import logging
 import os
@@ -21,6 +21,7 @@ from api.services.importing import BATCH_SIZE, ImportFileError, import_file
 from api.services.keys import create_key, revoke_key
 from api.services.mailer import send_due_mails
 from api.services.seeding import SeedError, database_is_empty, load_seeds
+from api.services.webhooks import DeliverySettings
 from api.worker import Worker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -145,6 +146,10 @@ def work_command(once: bool, interval: float) -> None:
     Several workers may run at once: each delivery is claimed by one of them.
     """
     app = current_app._get_current_object()
+    try:
+        DeliverySettings.from_config(app.config)
+    except ValueError as error:  # a bad WEBHOOK_ALLOWED_NETWORKS: say so now, not every tick
+        raise click.ClickException(str(error)) from error
     app.logger.setLevel(min(app.logger.getEffectiveLevel(), logging.INFO))
     worker = Worker(app, interval)
 

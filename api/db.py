@@ -80,22 +80,25 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# SQLite: seconds migrations and commands without the app's settings wait for a lock
+MIGRATION_BUSY_TIMEOUT = 5.0
 # Requests that may write: on SQLite their transactions take the write lock as they begin
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Pool bounds and timeouts of the app's engine (seconds; a timeout of 0 is none)."""
+    """Pool bounds and timeouts of the app's engine (seconds; a timeout of 0 is none), from
+    the DATABASE_* settings (api/config.py)."""
 
-    pool_size: int = 5
-    max_overflow: int = 5
-    pool_timeout: float = 2.0
-    pool_recycle: int = 1800
-    connect_timeout: int = 3
-    statement_timeout: float = 15.0
-    idle_in_transaction_timeout: float = 60.0
-    busy_timeout: float = 5.0
+    pool_size: int
+    max_overflow: int
+    pool_timeout: float
+    pool_recycle: int
+    connect_timeout: int
+    statement_timeout: float
+    idle_in_transaction_timeout: float
+    busy_timeout: float
 
     @classmethod
     def from_config(cls, config) -> EngineSettings:
@@ -182,7 +185,7 @@ def build_engine(
             }
     engine = create_engine(parsed, **options)
     if sqlite:
-        busy_timeout = settings.busy_timeout if settings is not None else 5.0
+        busy_timeout = settings.busy_timeout if settings is not None else MIGRATION_BUSY_TIMEOUT
         event.listen(engine, "connect", _sqlite_on_connect(busy_timeout))
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine

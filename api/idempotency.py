@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Response, current_app, request
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -129,15 +129,21 @@ def once(view: Callable, *args, **kwargs):
 
 
 def _insert(session: Session):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    return None
+    """INSERT … ON CONFLICT DO NOTHING is the dialects' own construct."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-def _claim(session: Session, claim: Claim) -> IdempotencyKey | None:
+# What a replay needs of the earlier request's record (a row: a rollback does not expire it)
+_EARLIER = select(
+    IdempotencyKey.fingerprint,
+    IdempotencyKey.status,
+    IdempotencyKey.headers,
+    IdempotencyKey.body,
+    IdempotencyKey.created_at,
+)
+
+
+def _claim(session: Session, claim: Claim) -> Row | None:
     """Claim the key in the request's transaction (None); or the earlier request's record."""
     while True:
         now = utcnow()
@@ -155,11 +161,7 @@ def _claim(session: Session, claim: Claim) -> IdempotencyKey | None:
         )
         if inserted is not None:
             return None
-        earlier = session.scalar(
-            select(IdempotencyKey)
-            .where(IdempotencyKey.id == claim.id)
-            .execution_options(populate_existing=True)
-        )
+        earlier = session.execute(_EARLIER.where(IdempotencyKey.id == claim.id)).one_or_none()
         if earlier is not None:
             return earlier
         # The earlier record expired and was purged in between: claim the key again
@@ -177,7 +179,7 @@ def _new_record(claim: Claim, now: datetime) -> dict:
     }
 
 
-def _answer_for(earlier: IdempotencyKey, claim: Claim) -> Response:
+def _answer_for(earlier: Row, claim: Claim) -> Response:
     """The stored response, or why there is none to give."""
     db.session.rollback()  # the request claimed nothing: end its transaction now
     if not hmac.compare_digest(earlier.fingerprint, claim.fingerprint):
@@ -218,9 +220,7 @@ def _record(session: Session, claim: Claim, response: Response) -> None:
     """
     values = {
         "status": response.status_code,
-        "headers": {
-            name: response.headers[name] for name in KEPT_HEADERS if name in response.headers
-        },
+        "headers": _kept_headers(response),
         "body": claim.seal(response.get_data()),
     }
     pending = (IdempotencyKey.id == claim.id) & IdempotencyKey.status.is_(None)

@@ -180,7 +180,8 @@ _PARTS = {"verb": VERBS, "object": OBJECTS, "closing": CLOSINGS}
 _STARTS = _choices("Mont|Beau|Val|Roche|Castel|Font|Bel|Haut|Clair|Mar|Ver|Brou|Lau|Sauve|Mir")
 _MIDDLES = _choices("bri|cour|vil|for|lan|gar|tel|mer|sal|pey|ren|bas|col|dor|lur|ség|vau|qui")
 _ENDS = _choices("ac|ières|elles|ard|ois|eux|an|ay|ogne|ine|ade|oux|ès|ange|et|ençon|ol|ère|ier|in")
-RARE_NAMES = tuple(f"{a}{b}{c}" for a in _STARTS for b in _MIDDLES for c in _ENDS)
+RARE_NAMES = [f"{a}{b}{c}" for a in _STARTS for b in _MIDDLES for c in _ENDS]
+random.Random(f"{SEED}-names").shuffle(RARE_NAMES)
 RARE_CONTEXTS = _choices(
     """
     la société {rare}|le groupe {rare}|le village de {rare}|la famille {rare}|

@@ -222,31 +222,44 @@ def _claim(session: Session, mail_id: int, now: datetime) -> Mail | None:
     return session.get(Mail, mail_id, populate_existing=True)
 
 
+def _settle(session: Session, mail: Mail, **values) -> None:
+    """Record an attempt's outcome and commit. A conditional UPDATE, not a flush: the mail may
+    have gone while it was in flight (its subscriber unsubscribed or was erased), and then
+    there is nothing left to record."""
+    session.execute(
+        update(Mail)
+        .where(Mail.id == mail.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def _record_failure(session: Session, mail: Mail, error: BaseException, now: datetime) -> None:
     config = current_app.config
-    mail.last_error = describe_error(error, mail)
+    last_error = describe_error(error, mail)
     if _is_permanent(error) or mail.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-        mail.status = "failed"
+        _settle(session, mail, status="failed", last_error=last_error)
         log.warning(
             "mail %s (%s, subscriber %s) failed for good after %d attempts: %s",
             mail.id,
             mail.kind,
             mail.subscriber_id,
             mail.attempts,
-            mail.last_error,
+            last_error,
         )
     else:
-        mail.next_attempt_at = now + retry_delay(mail.attempts)
+        retry_at = now + retry_delay(mail.attempts)
+        _settle(session, mail, next_attempt_at=retry_at, last_error=last_error)
         log.warning(
             "mail %s (%s, subscriber %s) not sent, attempt %d, retry at %s: %s",
             mail.id,
             mail.kind,
             mail.subscriber_id,
             mail.attempts,
-            mail.next_attempt_at.isoformat(),
-            mail.last_error,
+            retry_at.isoformat(),
+            last_error,
         )
-    session.commit()
 
 
 def send_due_mails(
@@ -296,8 +309,7 @@ def send_due_mails(
                 if _is_about_this_mail(error):
                     continue
                 break
-            mail.status, mail.sent_at, mail.last_error = "sent", utcnow(), None
-            session.commit()
+            _settle(session, mail, status="sent", sent_at=utcnow(), last_error=None)
             sent += 1
             log.info("mail %s (%s, subscriber %s) sent", mail.id, mail.kind, mail.subscriber_id)
     finally:

@@ -29,6 +29,7 @@ from api.models.newsletter import new_nonce
 from api.services import queries
 from api.services.links import site_url
 from api.services.mailer import MailContent, queue_mail
+from api.services.site import site_identity
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +132,7 @@ def unsubscribe_headers(token: str) -> dict[str, str]:
 
 
 def site_name() -> str:
-    from api.services.site import site_identity  # the site's settings, as admins set them
-
+    """The site's name, as admins set it (configuration until they do)."""
     return site_identity().name
 
 

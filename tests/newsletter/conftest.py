@@ -193,12 +193,13 @@ def send_mails(session):
 
 
 def subscriber_of(session, address: str) -> Subscriber | None:
-    return session.scalar(select(Subscriber).where(Subscriber.email == normalise_email(address)))
+    stmt = select(Subscriber).where(Subscriber.email == normalise_email(address))
+    return session.scalar(stmt.execution_options(populate_existing=True))
 
 
 def mails_to(session, address: str) -> list[Mail]:
     stmt = select(Mail).where(Mail.recipient == normalise_email(address)).order_by(Mail.id)
-    return list(session.scalars(stmt))
+    return list(session.scalars(stmt.execution_options(populate_existing=True)))
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from api.models import DigestRecipient, Mail, Subscriber
+from api.services.newsletter import subscribe
 from tests.conftest import assert_problem
 from tests.newsletter.conftest import mails_to, subscriber_of
 
@@ -126,3 +127,25 @@ def test_an_erased_address_can_subscribe_again_from_scratch(client, session, sig
     client.delete(f"/v1/newsletter/subscribers/{subscriber.id}", headers=admin)
     assert sign_up("un@exemple.fr").status_code == 202
     assert subscriber_of(session, "un@exemple.fr").id != subscriber.id
+
+
+def _cost(client, count_statements, url: str, headers: dict) -> int:
+    before = count_statements.count
+    assert client.get(url, headers=headers).status_code == 200
+    return count_statements.count - before
+
+
+def test_reading_subscribers_costs_the_same_for_few_and_many(
+    client, session, admin, count_statements
+):
+    reads = ("/v1/newsletter/subscribers?per_page=1", "/v1/newsletter/subscribers.csv")
+    subscribe(session, email="un@exemple.fr", source="footer")
+    session.commit()
+    client.get(reads[0], headers=admin)  # a key's first use is recorded: not the read's cost
+    few = [_cost(client, count_statements, url, admin) for url in reads]
+    for number in range(30):
+        subscribe(session, email=f"lecteur{number}@exemple.fr", source="footer")
+    session.commit()
+    many_reads = ("/v1/newsletter/subscribers?per_page=50", "/v1/newsletter/subscribers.csv")
+    many = [_cost(client, count_statements, url, admin) for url in many_reads]
+    assert few == many

@@ -241,3 +241,21 @@ def test_today_is_the_default_day(runner, make_article, monkeypatch):
     assert result.exit_code == 0, result.output
     today = digests.site_today()
     assert f"Digest of {today.isoformat()}: 1 article(s)" in result.output
+
+
+def test_reading_a_digest_costs_the_same_for_few_and_many_articles(
+    client, session, make_article, count_statements
+):
+    costs = []
+    for day, count in ((date(2024, 5, 21), 1), (date(2024, 5, 22), 20)):
+        for hour in range(count):
+            make_article(
+                published_at=datetime(day.year, day.month, day.day, 6 + hour % 12, tzinfo=UTC)
+            )
+        digests.build_digest(session, day)
+        session.commit()
+        before = count_statements.count
+        response = client.get(f"/v1/newsletter/digests/{day.isoformat()}")
+        assert len(response.get_json()["data"]["articles"]) == count
+        costs.append(count_statements.count - before)
+    assert costs[0] == costs[1], costs

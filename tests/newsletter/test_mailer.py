@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 
 from api.db import utcnow
+from api.models import Mail
 from api.services import mailer
 from tests.newsletter.conftest import free_port, mails_to
 
@@ -146,3 +148,19 @@ def test_messages_carry_long_headers_unfolded(session, sign_up):
     assert b"=?" not in header and b"/v1/newsletter/unsubscribe?token=" in header
     assert b"Content-Transfer-Encoding: quoted-printable" in raw
     assert raw.isascii()
+
+
+def test_a_mail_erased_while_in_flight_is_no_error(session, sign_up, smtp, monkeypatch):
+    sign_up(ADDRESS)
+    [mail] = mails_to(session, ADDRESS)
+    build = mailer.build_message
+
+    def erased_meanwhile(queued, *args):
+        message = build(queued, *args)
+        session.execute(delete(Mail).where(Mail.id == queued.id))  # an unsubscription
+        session.commit()
+        return message
+
+    monkeypatch.setattr(mailer, "build_message", erased_meanwhile)
+    assert mailer.send_due_mails(session) == 1
+    assert mails_to(session, ADDRESS) == []

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import InvalidRequestError
 
-from api.db import Base
-from api.models import Article
+from api.db import Base, db
+from api.models import Article, Change, WebhookDelivery, WebhookEndpoint
+from api.services.webhooks import new_secret
 from tests.test_openapi import SPEC
 
 MANY = 30
@@ -140,6 +141,7 @@ def _cases(n) -> dict[str, tuple[str, str, dict]]:
         "/v1/keys": ("/v1/keys?per_page=1", "/v1/keys?per_page=50", n.admin),
         "/v1/keys/{key_id}": (f"/v1/keys/{key_id}", f"/v1/keys/{key_id}", n.admin),
         **_syndication_cases(n),
+        **_webhook_cases(n),
         "/v1/site": ("/v1/site", "/v1/site", {}),
     }
 
@@ -188,6 +190,38 @@ def _syndication_cases(n) -> dict[str, tuple[str, str, dict]]:
             {},
         )
     return cases
+
+
+def _webhook_cases(n) -> dict[str, tuple[str, str, dict]]:
+    """A webhook with one delivery and one with a delivery of every change of the newsroom."""
+    session = db.session
+    changes = session.scalars(select(Change).order_by(Change.id)).all()
+    few, many = (
+        WebhookEndpoint(url="https://partner.example.com/hooks", events=["*"], secret=new_secret())
+        for _ in range(2)
+    )
+    session.add_all([few, many])
+    session.flush()
+    first = WebhookDelivery(endpoint_id=few.id, change_id=changes[0].id)
+    session.add(first)
+    session.add_all(WebhookDelivery(endpoint_id=many.id, change_id=c.id) for c in changes)
+    session.commit()
+    last = session.scalar(select(func.max(WebhookDelivery.id)))
+    hooks = "/v1/webhooks"
+    return {
+        hooks: (f"{hooks}?per_page=1", f"{hooks}?per_page=50", n.admin),
+        f"{hooks}/{{webhook_id}}": (f"{hooks}/{few.id}", f"{hooks}/{many.id}", n.admin),
+        f"{hooks}/{{webhook_id}}/deliveries": (
+            f"{hooks}/{few.id}/deliveries?per_page=1",
+            f"{hooks}/{many.id}/deliveries?per_page=50",
+            n.admin,
+        ),
+        f"{hooks}/{{webhook_id}}/deliveries/{{delivery_id}}": (
+            f"{hooks}/{few.id}/deliveries/{first.id}",
+            f"{hooks}/{many.id}/deliveries/{last}",
+            n.admin,
+        ),
+    }
 
 
 GET_PATHS = sorted(path for path, item in SPEC["paths"].items() if "get" in item)

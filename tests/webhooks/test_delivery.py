@@ -460,6 +460,12 @@ def test_the_cli_worker_runs_one_pass(register, receiver, client, editor, runner
     assert len(receiver.requests) == 1
 
 
+def test_the_cli_worker_refuses_a_bad_network_setting(app, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_NETWORKS", "10.0.0.0/8,intranet")
+    result = runner.invoke(args=["webhooks", "work", "--once"])
+    assert result.exit_code != 0 and "'intranet'" in result.output
+
+
 def test_the_log_keeps_the_newest_first_in_pages(
     register, receiver, client, editor, admin, deliver
 ):

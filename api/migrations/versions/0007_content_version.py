@@ -23,6 +23,29 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# A million articles; about a quarter per status; deletion rare; ids, slugs unique
+SQLITE_STATISTICS = {
+    "ix_articles_public_order": "1000000 1 1 1 1",
+    "ix_articles_status_published_at": "1000000 250000 1",
+    "ix_articles_deleted_at": "1000000 1000000",
+    "ix_articles_created_by_id": "1000000 10000",
+}
+
+
+def _seed_sqlite_statistics() -> None:
+    connection = op.get_bind()
+    connection.exec_driver_sql("ANALYZE content_version")  # creates sqlite_stat1 if missing
+    known = connection.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'articles'"
+    ).scalar()
+    if known:
+        return
+    for index, stat in SQLITE_STATISTICS.items():
+        connection.exec_driver_sql(
+            "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('articles', ?, ?)", (index, stat)
+        )
+
+
 def upgrade() -> None:
     content_version = op.create_table(
         "content_version",
@@ -41,6 +64,8 @@ def upgrade() -> None:
         ["published_at", "id", "status", "deleted_at"],
         unique=False,
     )
+    if op.get_bind().dialect.name == "sqlite":
+        _seed_sqlite_statistics()
 
 
 def downgrade() -> None:

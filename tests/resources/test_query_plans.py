@@ -1,0 +1,69 @@
+"""Indexes match the public listings: SQLite reads each from an index, never the whole table,
+and pages in publication order without sorting (PostgreSQL's planner needs real data to show
+it: `make bench` measures it there)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, literal, select, text, tuple_
+
+from api.models import Article
+from api.services import queries
+from tests.conftest import on_postgresql
+
+pytestmark = pytest.mark.skipif(on_postgresql(), reason="SQLite's query plans")
+
+POSITION = (datetime(2024, 5, 21, tzinfo=UTC), "0b1e5c2d-9a7f-4c3e-8d21-5f6a7b8c9d0e")
+
+
+def _plan(session, stmt) -> str:
+    compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    rows = session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+    return "\n".join(row[-1] for row in rows)
+
+
+def _count(stmt):
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def _after(stmt):
+    """A keyset page: after a position in publication order, newest first."""
+    key = tuple_(Article.published_at, Article.id)
+    position = tuple_(literal(POSITION[0], Article.published_at.type), literal(POSITION[1]))
+    return stmt.where(key < position).limit(20)
+
+
+LISTINGS = {
+    "list": lambda: queries.list_articles().limit(20),
+    "deep page": lambda: queries.list_articles().limit(20).offset(7980),
+    "count": lambda: _count(queries.list_articles()),
+    "cursor page": lambda: _after(queries.list_articles()),
+    "feed": lambda: queries.feed_articles(limit=50),
+}
+
+
+@pytest.mark.parametrize("name", LISTINGS)
+def test_public_listings_read_the_publication_order_index(session, name):
+    plan = _plan(session, LISTINGS[name]())
+    assert "ix_articles_public_order" in plan, plan
+    assert "SCAN articles" not in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+def test_the_public_count_reads_the_index_alone(session):
+    assert "COVERING INDEX ix_articles_public_order" in _plan(
+        session, _count(queries.list_articles())
+    )
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"tag": "climat"}, {"author": "la-redaction"}, {"q": "sommet"}, {"lang": "fr"}],
+    ids=lambda filters: next(iter(filters)),
+)
+def test_filtered_listings_never_scan_the_articles_table(session, filters):
+    plan = _plan(session, _count(queries.list_articles(**filters)))
+    plan += "\n" + _plan(session, queries.list_articles(**filters).limit(20))
+    assert "SCAN articles\n" not in plan + "\n", plan
