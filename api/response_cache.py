@@ -43,13 +43,14 @@ import orjson
 from flask import Flask, Response, current_app, g, request
 from flask_cors.core import FLASK_CORS_EVALUATED
 from sqlalchemy import Engine, func, select
+from sqlalchemy.pool import NullPool
 from werkzeug.datastructures import Headers
 from werkzeug.http import remove_entity_headers
 from werkzeug.wrappers import Request as WerkzeugRequest
 
 from api import caching
 from api.auth import current_principal
-from api.db import db, utcnow
+from api.db import build_engine, db, utcnow
 from api.errors import _REQUEST_ID
 from api.models import CONTENT_VERSION_ID, Article
 from api.services import content_version
@@ -208,8 +209,9 @@ class _Redis:
 
 
 class _VersionReader:
-    """Reads the content version on a connection of its own in autocommit, one per thread:
-    it sees every committed write at once, and a hit costs that one primary-key lookup."""
+    """Reads the content version on a connection of its own in autocommit, one per thread
+    (outside the app's pool, which it never takes from): it sees every committed write at
+    once, and a hit costs that one primary-key lookup."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -257,13 +259,19 @@ class ResponseCache:
         config = app.config
         self.ttl = int(config["RESPONSE_CACHE_TTL"])
         self.memory = _Memory(int(config["RESPONSE_CACHE_MAX_BYTES"]))
-        self.versions = _VersionReader(db.engine(app))
+        # Connections of their own, outside the app's pool: each thread keeps one
+        self.versions = _VersionReader(build_engine(config["DATABASE_URL"], poolclass=NullPool))
         self.redis = None
         if config["REDIS_URL"]:
             prefix = f"{config['RATELIMIT_KEY_PREFIX']}:responses:{_deployment(app)}"
             self.redis = _Redis(config["REDIS_URL"], prefix, self.ttl)
         # The next scheduled publication, as last read under a version: (version, time)
         self._next_publication: tuple[int, float] | None = None
+
+    def close(self) -> None:
+        """Close this thread's version connection (tests; a worker keeps it for its life)."""
+        self.versions.close()
+        self.versions.engine.dispose()
 
     def version(self) -> int | None:
         """The current content version: on the reader's connection, or in the request's own

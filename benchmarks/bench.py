@@ -35,7 +35,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,6 +85,7 @@ class Result:
     label: str
     mode: str
     runs: list[Run]
+    alone: list[Run] = field(default_factory=list)  # one client at a time: the latency itself
 
     @property
     def rps(self) -> float:
@@ -376,6 +377,8 @@ def _ms(value: str) -> float:
 
 
 def parse_wrk(output: str, expect: int) -> Run:
+    if int(re.search(r"(\d+) requests in", output).group(1)) == 0:
+        return Run(rps=0.0, p50=float("nan"), p99=float("nan"), bad=1)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))
     p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))
@@ -443,6 +446,9 @@ def measure(args, backend: str, count: int) -> dict:
             for shape in chosen:
                 for mode in MODES:
                     results[(shape.name, mode)].runs.append(go(servers[mode], shape, args.duration))
+                    if shape.name in args.alone:
+                        alone = wrk(servers[mode], shape, args.duration, 1, 1)
+                        results[(shape.name, mode)].alone.append(alone)
         memory = {name: server.worker_rss_mb() for name, server in servers.items()}
         load_after = os.getloadavg()
     finally:
@@ -469,7 +475,9 @@ def measure(args, backend: str, count: int) -> dict:
                 "p99": r.p99,
                 "ratio": r.rps / base.rps,
                 "bad": sum(run.bad for run in r.runs),
+                "alone_p50": statistics.median(a.p50 for a in r.alone) if r.alone else None,
                 "runs": [asdict(run) for run in r.runs],
+                "alone": [asdict(run) for run in r.alone],
             }
             for r in results.values()
         ],
@@ -544,6 +552,17 @@ def table(report: dict, args) -> str:
         ratio = r["rps"] / reference["rps"]
         mark = "met" if ratio >= target else "NOT met"
         lines.append(f"- {description}: {ratio:.2f} — {mark}")
+    alone = [r for r in report["results"] if r["alone_p50"] is not None]
+    if alone:
+        labels = {r["shape"]: r["label"] for r in alone}
+        cells = {(r["shape"], r["mode"]): f"{r['alone_p50']:.2f}" for r in alone}
+        lines.append(
+            "- one client at a time (wrk -t1 -c1), p50 ms, no cache / cache: "
+            + "; ".join(
+                f"{label} {cells.get((shape, 'nocache'), '–')} / {cells.get((shape, 'cache'), '–')}"
+                for shape, label in labels.items()
+            )
+        )
     rss = report["worker_rss_mb"]
     lines.append(
         "- worker memory (RSS, MB): "
@@ -555,15 +574,17 @@ def table(report: dict, args) -> str:
 
 
 def curve(reports: list[dict]) -> str:
-    """p50 latency of each shape at each size, and its ratio to the 10,000-article one."""
+    """p50 latency with one client at a time of each shape timed so, at each size, and its
+    ratio to the 10,000-article one (the first size without one)."""
     if len(reports) < 2:
         return ""
     sizes = [r["articles"] for r in reports]
     reference = next((r for r in reports if r["articles"] == 10_000), reports[0])
-    ref = {(x["shape"], x["mode"]): x for x in reference["results"]}
+    ref = {(x["shape"], x["mode"]): x for x in reference["results"] if x["alone_p50"]}
     lines = [
         "",
-        f"Scale ({reports[0]['backend']}): p50 ms (× the {reference['articles']:,}-article p50)",
+        f"Scale ({reports[0]['backend']}): p50 ms with one client at a time "
+        f"(× the {reference['articles']:,}-article p50)",
         "",
         "| shape | mode | " + " | ".join(f"{n:,}" for n in sizes) + " |",
         "|---|---|" + "--:|" * len(sizes),
@@ -572,8 +593,10 @@ def curve(reports: list[dict]) -> str:
         cells = []
         for report in reports:
             x = next((y for y in report["results"] if (y["shape"], y["mode"]) == key), None)
-            cells.append(f"{x['p50']:.2f} ({x['p50'] / first['p50']:.2f}×)" if x else "")
-        lines.append(f"| {first['label']} | {key[1]} | " + " | ".join(cells) + " |")
+            p50 = x and x["alone_p50"]
+            cells.append(f"{p50:.2f} ({p50 / first['alone_p50']:.2f}×)" if p50 else "")
+        mode = "no cache" if key[1] == "nocache" else "cache"
+        lines.append(f"| {first['label']} | {mode} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -590,6 +613,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--alone",
+        default="list,cursor,search",
+        help="shapes also timed with one client (wrk -t1 -c1): their latency without queueing",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--redis", default="", help="a Redis URL for the shared cache")
     parser.add_argument("--json", type=Path, help="also write the results there")
@@ -598,6 +626,7 @@ def main(argv: list[str] | None = None) -> None:
     if any(not MIN_ARTICLES <= n <= MAX_ARTICLES for n in counts):
         parser.error(f"--articles: from {MIN_ARTICLES:,} to {MAX_ARTICLES:,}")
     args.shapes = args.shapes.split(",")
+    args.alone = args.alone.split(",") if args.alone else []
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: `apt-get install wrk` (make bench does it).")
     backends = [args.database] if args.database else ["sqlite"]

@@ -57,7 +57,7 @@ def make_app(database_url):
     for app in made:
         cache = app.extensions.get(response_cache.EXTENSION)
         if cache is not None:
-            cache.versions.close()
+            cache.close()
         db.engine(app).dispose()
 
 
