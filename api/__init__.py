@@ -70,7 +70,7 @@ def _spec_kwargs() -> dict:
                 "428 when missing); of two concurrent writes of one version, exactly one wins.\n"
                 "* Every `POST` takes an optional `Idempotency-Key` (a UUID): sent again with "
                 "the same request, it answers the first response (`Idempotent-Replayed: true`) "
-                "and does nothing twice; the same key with another body is a `422`.\n"
+                "and does nothing twice; the same key with another body is a `409`.\n"
                 "* A database that is down, busy or too slow answers `503` with `Retry-After`.\n"
                 "* Every read answers a strong `ETag` (the body's hash, also what `If-Match` "
                 "expects) and `Last-Modified`; `If-None-Match` or `If-Modified-Since` answer "

@@ -83,7 +83,7 @@ DEFAULTS = {
     # next write of content; "true" or "false", unset: on except in testing
     "RESPONSE_CACHE": None,
     # Its memory in each process, and the longest an entry lives (in memory and in Redis)
-    "RESPONSE_CACHE_MAX_BYTES": 64 * 1024 * 1024,
+    "RESPONSE_CACHE_MAX_BYTES": 32 * 1024 * 1024,
     "RESPONSE_CACHE_TTL": 3600,
     # Rate limits (api/limits.py): one quota per API key, by its role, or per client address
     # without a key; "N per second|minute|hour|day", several separated by ";". Counted in Redis

@@ -240,7 +240,7 @@ class Blueprint(flask_smorest.Blueprint):
                 response.setdefault("headers", {})[idempotency.REPLAYED_HEADER] = {
                     "$ref": f"#/components/headers/{idempotency.REPLAYED_HEADER}"
                 }
-        for status in (400, 409, 422):
+        for status in (400, 409):
             responses.setdefault(status, http.HTTPStatus(status).name)
         return doc
 

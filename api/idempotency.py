@@ -12,7 +12,8 @@ deletes expired ones).
   replays the stored response or, while the first request is still finishing, answers `409`.
   A claim commits with what the view commits: a request that fails before committing leaves
   no claim, so the client may retry it with the same key.
-- The same key with another request (query string or body) answers `422`.
+- The same key with another request (query string or body) answers `409` too (without
+  `Retry-After`: retrying cannot help).
 - Stored: the status, `Content-Type`, `Location` and `ETag`, and the body encrypted with a key
   derived from the client's key (a new API key's secret is in a body). The client's key itself
   and the request are only kept as keyed digests.
@@ -45,8 +46,9 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 # The response headers a replay repeats (the others are set afresh for every response)
 KEPT_HEADERS = ("Content-Type", "Location", "ETag")
-# Printable ASCII, optionally as a quoted string (the IETF draft's sf-string form)
-_KEY = re.compile(r'^"?([\x21\x23-\x7e]{1,255})"?$')
+# Printable ASCII without spaces or quotes; the IETF draft's quoted form ("…") is the same key
+KEY_PATTERN = "^[!#-~]{1,255}$"
+_KEY = re.compile(KEY_PATTERN)
 # A claim with no outcome after this long belongs to a request that ended without telling it
 IN_FLIGHT_LIMIT = timedelta(minutes=2)
 
@@ -54,12 +56,12 @@ PARAMETER = {
     "name": HEADER,
     "in": "header",
     "required": False,
-    "description": "Any unique string (a UUID) naming this request, 1 to 255 printable ASCII "
-    "characters. Sent again with the same request, it answers the first response (with "
-    f"`{REPLAYED_HEADER}: true`) and does nothing twice; keys are remembered 24 hours, for "
-    "this API key (or address) and path. The same key with another body is a `422`; while "
-    "the first request is still running, a `409`.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Any unique string (a UUID) naming this request: 1 to 255 printable ASCII "
+    "characters, without spaces or quotes. Sent again with the same request, it answers the "
+    f"first response (with `{REPLAYED_HEADER}: true`) and does nothing twice; keys are "
+    "remembered 24 hours, for this API key (or address) and path. The same key with another "
+    "request, or while the first one is still running (with `Retry-After`), is a `409`.",
+    "schema": {"type": "string", "pattern": KEY_PATTERN, "minLength": 1, "maxLength": 255},
     "example": "5d3c2a0e-8b1f-4f8a-9a52-0c9e3b1d7f41",
 }
 REPLAYED_RESPONSE_HEADER = {
@@ -111,14 +113,16 @@ def once(view: Callable, *args, **kwargs):
     raw = request.headers.get(HEADER)
     if request.method != "POST" or raw is None:
         return view(*args, **kwargs)
-    match = _KEY.match(raw.strip())
-    if match is None:
+    key = raw.strip()
+    if len(key) > 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not _KEY.match(key):
         return problem(
             400,
-            f"`{HEADER}` must be 1 to 255 printable ASCII characters.",
+            f"`{HEADER}` must be 1 to 255 printable ASCII characters, without spaces or quotes.",
             errors={HEADER: ["Not a valid idempotency key."]},
         )
-    claim = Claim.of_request(match.group(1))
+    claim = Claim.of_request(key)
     session = db.session
     earlier = _claim(session, claim)
     if earlier is not None:
@@ -184,7 +188,7 @@ def _answer_for(earlier: Row, claim: Claim) -> Response:
     db.session.rollback()  # the request claimed nothing: end its transaction now
     if not hmac.compare_digest(earlier.fingerprint, claim.fingerprint):
         return problem(
-            422,
+            409,
             f"This `{HEADER}` was sent with another request: use a new key for a new request.",
             errors={HEADER: ["Already used with a different request."]},
         )
@@ -203,7 +207,7 @@ def _answer_for(earlier: Row, claim: Claim) -> Response:
     try:
         body = claim.open(earlier.body or b"")
     except InvalidTag:  # not this key's record (an HMAC collision is not to be expected)
-        return problem(422, f"This `{HEADER}` cannot be used for this request.")
+        return problem(409, f"This `{HEADER}` cannot be used for this request.")
     response = current_app.response_class(body, status=earlier.status)
     for name, value in (earlier.headers or {}).items():
         response.headers[name] = value

@@ -130,17 +130,22 @@ class _Memory:
 
     def get(self, version: int, key: tuple) -> Entry | None:
         with self.lock:
+            if self.version is None or version > self.version:
+                self._reset(version)  # a write came: every entry held is out of date
             if version != self.version:
-                self._reset(version)
                 return None
             entry = self.entries.get(key)
             if entry is not None:
                 self.entries.move_to_end(key)
             return entry
 
-    def peek(self, key: tuple) -> Entry | None:
-        """The entry held for `key`, under whichever version this memory holds."""
-        return self.entries.get(key)
+    def peek(self, key: tuple) -> tuple[int | None, Entry | None]:
+        """The version held, and the entry held for `key` under it (most recently used now)."""
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return self.version, entry
 
     def put(self, version: int, key: tuple, entry: Entry) -> None:
         if entry.size > self.max_bytes:
@@ -441,12 +446,11 @@ class Replayer:
         return self.wsgi_app(environ, start_response)
 
     def _current(self, key: tuple) -> Entry | None:
-        memory = self.cache.memory
-        held = memory.peek(key)
+        held_version, held = self.cache.memory.peek(key)
         if held is None or _sessions_bound_to_connection(self.app):
             return None
         version = self.cache.versions.read()
-        if version is None or version != memory.version or held.expires <= time.time():
+        if version != held_version or held.expires <= time.time():
             return None
         return held
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     case,
     cast,
+    event,
     false,
     func,
     literal,
@@ -26,7 +27,8 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSVECTOR
-from sqlalchemy.orm import selectinload, with_expression
+from sqlalchemy.orm import ORMExecuteState, Session, selectinload, with_expression
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 from api.models import (
@@ -125,8 +127,9 @@ def list_articles(
     if updated_since is not None:
         stmt = stmt.where(Article.updated_at >= updated_since)
     if q is not None:
-        stmt, relevance, snippet = _SEARCHES[dialect](stmt, q)
-        stmt = stmt.options(with_expression(Article.snippet, type_coerce(snippet, Highlighted)))
+        stmt, relevance = _SEARCHES[dialect](stmt, q)
+        # The snippets of the page only, once it is loaded (see `_fill_snippets`)
+        stmt = stmt.execution_options(**{_SNIPPETS_OF: (dialect, q)})
         if not sort:
             stmt = stmt.order_by(relevance.desc())
     stmt = _order(stmt, sort or [("published_at", True)], ARTICLE_SORT_COLUMNS, Article.id.desc())
@@ -166,10 +169,10 @@ def fts5_query(q: str) -> str:
     return " ".join(f'"{term}"*' for term in terms)
 
 
-def _search_sqlite(stmt: Select, q: str) -> tuple[Select, ColumnElement, ColumnElement]:
+def _search_sqlite(stmt: Select, q: str) -> tuple[Select, ColumnElement]:
     query = fts5_query(q)
     if not query:
-        return stmt.where(false()), literal(0), literal(None)
+        return stmt.where(false()), literal(0)
     rowid = literal_column("articles.rowid")
     stmt = stmt.join(_articles_fts, literal_column("articles_fts.rowid") == rowid).where(
         _FTS.bool_op("MATCH")(query)
@@ -186,8 +189,17 @@ def _search_sqlite(stmt: Select, q: str) -> tuple[Select, ColumnElement, ColumnE
     relevance = case((found_in("title"), 2), (found_in("subtitle excerpt"), 1), else_=0) + (
         score / (score + 1)
     )
+    return stmt, relevance
+
+
+def _snippets_sqlite(q: str, article_ids: list[uuid.UUID]) -> Select:
     snippet = func.snippet(_FTS, 3, HIT_START, HIT_END, "…", SNIPPET_WORDS)
-    return stmt, relevance, snippet
+    rowid = literal_column("articles.rowid")
+    return (
+        select(Article.id, type_coerce(snippet, Highlighted))
+        .join(_articles_fts, literal_column("articles_fts.rowid") == rowid)
+        .where(_FTS.bool_op("MATCH")(fts5_query(q)), Article.id.in_(article_ids))
+    )
 
 
 SEARCH_CONFIGURATION = "newsdesk_french"  # api/migrations/versions/0003_full_text_search.py
@@ -197,10 +209,13 @@ _HEADLINE_OPTIONS = (
 )
 
 
-def _search_postgresql(stmt: Select, q: str) -> tuple[Select, ColumnElement, ColumnElement]:
-    configuration = cast(SEARCH_CONFIGURATION, REGCONFIG)
+def _tsquery(q: str):
     # websearch_to_tsquery reads any text (quotes, OR, -word) without a syntax error
-    query = func.websearch_to_tsquery(configuration, q)
+    return func.websearch_to_tsquery(cast(SEARCH_CONFIGURATION, REGCONFIG), q)
+
+
+def _search_postgresql(stmt: Select, q: str) -> tuple[Select, ColumnElement]:
+    query = _tsquery(q)
     vector = literal_column("articles.search_vector", TSVECTOR)
     stmt = stmt.where(vector.bool_op("@@")(query))
 
@@ -212,11 +227,43 @@ def _search_postgresql(stmt: Select, q: str) -> tuple[Select, ColumnElement, Col
     relevance = case((found_in("a"), 2), (found_in("b"), 1), else_=0) + func.ts_rank_cd(
         vector, query, 32
     )
-    snippet = func.ts_headline(configuration, Article.body_text, query, _HEADLINE_OPTIONS)
-    return stmt, relevance, snippet
+    return stmt, relevance
+
+
+def _snippets_postgresql(q: str, article_ids: list[uuid.UUID]) -> Select:
+    configuration = cast(SEARCH_CONFIGURATION, REGCONFIG)
+    snippet = func.ts_headline(configuration, Article.body_text, _tsquery(q), _HEADLINE_OPTIONS)
+    return select(Article.id, type_coerce(snippet, Highlighted)).where(Article.id.in_(article_ids))
 
 
 _SEARCHES = {"sqlite": _search_sqlite, "postgresql": _search_postgresql}
+_SNIPPETS = {"sqlite": _snippets_sqlite, "postgresql": _snippets_postgresql}
+# Execution option of a search listing: (dialect, q), for `_fill_snippets`
+_SNIPPETS_OF = "newsdesk_snippets_of"
+
+
+def _fill_snippets(state: ORMExecuteState):
+    """Once a search listing is loaded, each article's `snippet`, in one more statement.
+
+    A snippet is the costliest value of a search: tokenizing a whole body. Selected with the
+    listing, it would be made for every match before ranking and paging (SQLite computes
+    every selected value before it sorts); made for the loaded page only, a search costs the
+    same whatever the number of matches, up to ranking them."""
+    spec = state.execution_options.get(_SNIPPETS_OF)
+    if spec is None or not state.is_select or state.is_relationship_load or state.is_column_load:
+        return None
+    frozen = state.invoke_statement().freeze()
+    articles = [row[0] for row in frozen().all() if isinstance(row[0], Article)]
+    if articles:
+        dialect, q = spec
+        statement = _SNIPPETS[dialect](q, [article.id for article in articles])
+        found = dict(state.session.execute(statement).all())
+        for article in articles:
+            set_committed_value(article, "snippet", found.get(article.id))
+    return frozen()
+
+
+event.listen(Session, "do_orm_execute", _fill_snippets)
 
 
 def article_by_id(article_id: uuid.UUID, principal=None) -> Select:
