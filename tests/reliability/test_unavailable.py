@@ -123,6 +123,20 @@ def test_every_connection_carries_the_server_side_timeouts(make_app):
         assert connection.execute(text("SELECT 1 FROM articles LIMIT 1")).all() is not None
 
 
+@pytest.mark.postgresql
+def test_a_pooled_connection_the_server_dropped_is_replaced_unnoticed(make_app):
+    """What a PostgreSQL restart does to idle pooled connections: the pre-ping finds them dead
+    and the request gets a new one, instead of an error."""
+    app = make_app(DATABASE_POOL_SIZE=1, DATABASE_MAX_OVERFLOW=0)
+    client = app.test_client()
+    assert client.get("/v1/articles").status_code == 200
+    with db.engine(app).connect() as pooled:  # the pool's one connection, back in the pool after
+        backend = pooled.execute(text("SELECT pg_backend_pid()")).scalar()
+    with db.engine(make_app()).connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar()
+    assert client.get("/v1/articles").status_code == 200
+
+
 def test_an_exhausted_pool_answers_503_at_the_pool_timeout(make_app):
     app = make_app(DATABASE_POOL_SIZE=1, DATABASE_MAX_OVERFLOW=0, DATABASE_POOL_TIMEOUT=0.3)
     client = app.test_client()
