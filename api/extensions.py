@@ -245,8 +245,8 @@ class Blueprint(flask_smorest.Blueprint):
         return doc
 
     def _prepare_unavailable_doc(self, doc, _doc_info, **_kwargs):
-        """Every operation that reads the database can answer `errors.handle_database_unavailable`'s
-        503 (with `Retry-After`); only the liveness probe touches nothing."""
+        """Every operation but the liveness probe reads the database, so can answer a 503 with
+        `Retry-After` (`errors.handle_database_unavailable`)."""
         if self.name in NO_DATABASE_BLUEPRINTS:
             return doc
         doc.setdefault("responses", {}).setdefault(503, http.HTTPStatus(503).name)
@@ -285,7 +285,7 @@ class Blueprint(flask_smorest.Blueprint):
                     return not_json
                 return idempotency.once(func, *args, **kwargs)
 
-            wrapper.required_role = role
+            wrapper.required_role = role  # what a sweep of the app's writes can check
             wrapper = self.doc(security=[{"bearerAuth": []}])(_idempotent(wrapper))
             return self.errors(401, 403)(wrapper)
 

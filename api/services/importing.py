@@ -77,10 +77,6 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
 
-    @property
-    def articles(self) -> int:
-        return self.created + self.updated + self.unchanged
-
 
 @dataclass
 class _Record:

@@ -30,8 +30,8 @@ def assert_unavailable(response, retry_after: int | None = None) -> dict:
     body = assert_problem(response, 503)
     seconds = int(response.headers["Retry-After"])
     assert seconds == retry_after if retry_after is not None else seconds >= 1
-    text_ = response.get_data(as_text=True)
-    assert "Traceback" not in text_ and "SELECT" not in text_ and "psycopg" not in text_
+    shown = response.get_data(as_text=True)
+    assert "Traceback" not in shown and "SELECT" not in shown and "psycopg" not in shown
     return body
 
 
