@@ -209,9 +209,7 @@ def test_a_forged_or_bad_cursor_is_a_400(client, since):
 
 def test_a_cursor_of_another_kind_is_a_400(client, app):
     with app.app_context():
-        other = URLSafeSerializer(app.config["SECRET_KEY"], salt="newsdesk.cursor").dumps(
-            {"c": 0}
-        )
+        other = URLSafeSerializer(app.config["SECRET_KEY"], salt="newsdesk.cursor").dumps({"c": 0})
     assert_problem(client.get(f"/v1/changes?since={other}"), 400, "since")
 
 
