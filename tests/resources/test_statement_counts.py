@@ -4,7 +4,7 @@ relationship nobody loaded fails loudly instead of querying."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -67,6 +67,7 @@ def newsroom(client, session, make_article, make_author, make_tag, make_key):
         editor=editor,
         admin=admin,
         previews=(preview(plain), preview(rich)),
+        make_article=make_article,
     )
 
 
@@ -143,6 +144,37 @@ def _cases(n) -> dict[str, tuple[str, str, dict]]:
         **_syndication_cases(n),
         **_webhook_cases(n),
         "/v1/site": ("/v1/site", "/v1/site", {}),
+        "/v1/changes": ("/v1/changes?per_page=1", "/v1/changes?per_page=100", {}),
+        **_newsletter_cases(n),
+    }
+
+
+def _newsletter_cases(n) -> dict[str, tuple[str, str, dict]]:
+    """Subscribers (a page of one and of many, the CSV of a few and of all) and the digest of
+    a day with one article and of the newsroom's day with many."""
+    from api.services import digests, newsletter
+
+    session = db.session
+    for i in range(12):
+        newsletter.subscribe(session, email=f"lecteur{i}@exemple.fr", source="test")
+    session.commit()
+    n.make_article(published_at=datetime(2024, 5, 22, 8, tzinfo=UTC))
+    digests.build_digest(session, date(2024, 5, 22))
+    digests.build_digest(session, date(2024, 5, 21))
+    session.commit()
+    subscribers = "/v1/newsletter/subscribers"
+    return {
+        subscribers: (f"{subscribers}?per_page=1", f"{subscribers}?per_page=50", n.admin),
+        f"{subscribers}.csv": (
+            f"{subscribers}.csv?status=confirmed",
+            f"{subscribers}.csv",
+            n.admin,
+        ),
+        "/v1/newsletter/digests/{day}": (
+            "/v1/newsletter/digests/2024-05-22",
+            "/v1/newsletter/digests/2024-05-21",
+            {},
+        ),
     }
 
 
