@@ -37,6 +37,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from http import HTTPStatus
 
 import orjson
@@ -94,6 +95,13 @@ class Entry:
     etag: str
     modified: datetime | None
     expires: float  # time.time() past which the entry must not be served
+
+    @cached_property
+    def not_modified_headers(self) -> tuple[tuple[str, str], ...]:
+        """The headers of a 304 answering it (no entity headers but the validators')."""
+        kept = Headers(list(self.headers))
+        remove_entity_headers(kept, allowed=("expires", "last-modified"))
+        return tuple(kept.items())
 
     @property
     def size(self) -> int:
@@ -457,15 +465,14 @@ class Replayer:
     def _answer(self, environ, start_response, entry: Entry):
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        headers = list(entry.headers)
-        if caching._not_modified(entry.etag, entry.modified, WerkzeugRequest(environ)):
-            status = "304 Not Modified"
-            kept = Headers(headers)
-            remove_entity_headers(kept, allowed=("expires", "last-modified"))
-            headers, body = list(kept.items()), b""
+        conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
+        if conditional and caching._not_modified(
+            entry.etag, entry.modified, WerkzeugRequest(environ)
+        ):
+            status, headers, body = "304 Not Modified", list(entry.not_modified_headers), b""
         else:
             status = f"{entry.status} {HTTPStatus(entry.status).phrase}"
-            headers.append(("Content-Length", str(len(entry.body))))
+            headers = [*entry.headers, ("Content-Length", str(len(entry.body)))]
             body = b"" if environ["REQUEST_METHOD"] == "HEAD" else entry.body
         headers.append(("X-Request-ID", request_id))
         start_response(status, headers)

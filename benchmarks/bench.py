@@ -363,6 +363,8 @@ def wrk(server: Server, shape: Shape, seconds: float, connections: int, threads:
         f"-t{threads}",
         f"-c{connections}",
         f"-d{int(seconds)}s",
+        "--timeout",
+        "10s",
         "--latency",
         "-s",
         file.name,

@@ -78,6 +78,8 @@ class Article(TimestampMixin, Base):
         # Publication order with what the visibility rule reads: public lists, their counts,
         # keyset pages and tag filters are read from it alone (migration 0007)
         Index("ix_articles_public_order", "published_at", "id", "status", "deleted_at"),
+        # By id with the same: articles of a tag or an author are counted and ranked from it
+        Index("ix_articles_id_public", "id", "published_at", "status", "deleted_at"),
         Index("ix_articles_status_published_at", "status", "published_at"),
     )
 

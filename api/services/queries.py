@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     table,
@@ -230,10 +231,46 @@ def _search_postgresql(stmt: Select, q: str) -> tuple[Select, ColumnElement]:
     return stmt, relevance
 
 
+# PostgreSQL reads (parses, unaccents, stems) all the text it highlights, about 1 ms for a
+# body of 1,000 words: it highlights the passage around the first word of the query found
+# as typed (accents and case aside), or the whole body when none is
+_PASSAGE_BEFORE, _PASSAGE_LENGTH = 300, 900
+
+
+def _query_words(q: str) -> list[str]:
+    """The words of a web search to look for as typed: lowercase, unaccented, not excluded."""
+    words = []
+    for token in unicodedata.normalize("NFC", q).split():
+        if token.startswith("-") or token.lower() == "or":
+            continue
+        for word in _TERM.findall(token.lower()):
+            folded = unicodedata.normalize("NFKD", word)
+            words.append("".join(c for c in folded if not unicodedata.combining(c)))
+    return words
+
+
 def _snippets_postgresql(q: str, article_ids: list[uuid.UUID]) -> Select:
+    body = Article.body_text
+    folded = func.lower(func.public.unaccent(body))
+    found = [func.nullif(func.strpos(folded, word), 0) for word in _query_words(q)[:5]]
+    first = (func.least(*found) if len(found) > 1 else found[0]) if found else null()
+    # `first` once per article (OFFSET 0: the planner may not inline it three times)
+    located = (
+        select(Article.id.label("id"), body.label("body"), first.label("first"))
+        .where(Article.id.in_(article_ids))
+        .offset(0)
+        .subquery()
+    )
+    begin = func.greatest(located.c.first - _PASSAGE_BEFORE, 1)
+    passage = func.substr(located.c.body, begin, _PASSAGE_LENGTH)
+    # Whole words only: a word cut at either end goes
+    passage = case((begin > 1, func.regexp_replace(passage, r"^\S*\s+", "")), else_=passage)
+    cut_end = begin + _PASSAGE_LENGTH <= func.length(located.c.body)
+    passage = case((cut_end, func.regexp_replace(passage, r"\s+\S*$", "")), else_=passage)
+    text = case((located.c.first.is_(None), located.c.body), else_=passage)
     configuration = cast(SEARCH_CONFIGURATION, REGCONFIG)
-    snippet = func.ts_headline(configuration, Article.body_text, _tsquery(q), _HEADLINE_OPTIONS)
-    return select(Article.id, type_coerce(snippet, Highlighted)).where(Article.id.in_(article_ids))
+    snippet = func.ts_headline(configuration, text, _tsquery(q), _HEADLINE_OPTIONS)
+    return select(located.c.id, type_coerce(snippet, Highlighted))
 
 
 _SEARCHES = {"sqlite": _search_sqlite, "postgresql": _search_postgresql}

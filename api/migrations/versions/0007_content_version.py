@@ -26,6 +26,7 @@ depends_on: str | Sequence[str] | None = None
 # A million articles; about a quarter per status; deletion rare; ids, slugs unique
 SQLITE_STATISTICS = {
     "ix_articles_public_order": "1000000 1 1 1 1",
+    "ix_articles_id_public": "1000000 1 1 1 1",
     "ix_articles_status_published_at": "1000000 250000 1",
     "ix_articles_deleted_at": "1000000 1000000",
     "ix_articles_created_by_id": "1000000 10000",
@@ -64,11 +65,18 @@ def upgrade() -> None:
         ["published_at", "id", "status", "deleted_at"],
         unique=False,
     )
+    op.create_index(
+        "ix_articles_id_public",
+        "articles",
+        ["id", "published_at", "status", "deleted_at"],
+        unique=False,
+    )
     if op.get_bind().dialect.name == "sqlite":
         _seed_sqlite_statistics()
 
 
 def downgrade() -> None:
+    op.drop_index("ix_articles_id_public", table_name="articles")
     op.drop_index("ix_articles_public_order", table_name="articles")
     op.create_index("ix_articles_published_at_id", "articles", ["published_at", "id"], unique=False)
     op.drop_table("content_version")
