@@ -15,6 +15,7 @@ EXPOSED_HEADERS = [
     "Link",
     "Location",
     "Retry-After",
+    "Idempotent-Replayed",
     "X-Request-ID",
     "RateLimit-Limit",
     "RateLimit-Remaining",

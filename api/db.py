@@ -164,7 +164,8 @@ def build_engine(
     bounded pool with a short wait and PostgreSQL's statement timeouts. Migrations and
     commands pass none: they may run as long as they need."""
     parsed = make_url(url)
-    options: dict = {"echo": echo, **extra}
+    # Parameters stay out of error messages and logs: they may hold keys' hashes or addresses
+    options: dict = {"echo": echo, "hide_parameters": True, **extra}
     sqlite = parsed.get_backend_name() == "sqlite"
     in_memory = sqlite and parsed.database in (None, "", ":memory:")
     if sqlite:

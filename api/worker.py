@@ -16,6 +16,7 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from api import idempotency
 from api.db import db
 from api.services import changes, mailer, webhooks
 
@@ -46,8 +47,20 @@ def deliver_webhooks(tick: Tick) -> int:
     return webhooks.deliver_due(tick.session, settings, now=tick.now, should_stop=tick.should_stop)
 
 
+def purge_idempotency_keys(tick: Tick) -> int:
+    """Forget the Idempotency-Key records whose time is up (an indexed range delete)."""
+    deleted = idempotency.purge_expired(tick.session, now=tick.now)
+    tick.session.commit()
+    return deleted
+
+
 Job = Callable[[Tick], int]
-JOBS: tuple[Job, ...] = (announce_scheduled, deliver_webhooks, mailer.deliver_mails)
+JOBS: tuple[Job, ...] = (
+    announce_scheduled,
+    deliver_webhooks,
+    mailer.deliver_mails,
+    purge_idempotency_keys,
+)
 
 
 def run_tick(

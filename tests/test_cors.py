@@ -17,6 +17,7 @@ EXPOSED = (
     "Link",
     "Location",
     "Retry-After",
+    "Idempotent-Replayed",
     "X-Request-ID",
     "RateLimit-Limit",
     "RateLimit-Remaining",

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from api.db import db, utcnow
 from api.models import ApiKey, Article, Author, IdempotencyKey, Tag
+from api.worker import purge_idempotency_keys, run_tick
 from tests.conftest import assert_problem
 from tests.reliability.conftest import key_header
 from tests.reliability.test_concurrency import race
@@ -171,6 +172,19 @@ def test_purge_deletes_expired_keys(make_app):
     assert result.output.startswith("Deleted ")
     with app.app_context():
         expired = select(func.count()).where(IdempotencyKey.expires_at <= utcnow())
+        assert db.session.scalar(expired) == 0
+
+
+def test_the_worker_purges_expired_keys(make_app):
+    app = make_app(IDEMPOTENCY_TTL=0)
+    client, headers = app.test_client(), {**key_header(app, "admin"), **new_key()}
+    client.post("/v1/tags", json=body_for("/v1/tags", "name"), headers=headers)
+    expired = select(func.count()).where(IdempotencyKey.expires_at <= utcnow())
+    with app.app_context():
+        assert db.session.scalar(expired) >= 1
+    done = run_tick(app, jobs=(purge_idempotency_keys,))
+    assert done["purge_idempotency_keys"] >= 1
+    with app.app_context():
         assert db.session.scalar(expired) == 0
 
 
