@@ -13,6 +13,7 @@ from lxml import etree
 
 from api.models import Article, Author, Tag
 from api.services import links
+from api.services.site import site_identity
 from api.services.xml_text import xml_text
 
 FORMATS = ("rss", "atom", "json")
@@ -51,7 +52,8 @@ def channel(
 ) -> Channel:
     """The site's feed, or a tag's or an author's: `<site> — <name>`."""
     config = current_app.config
-    site = config["SITE_NAME"]
+    identity = site_identity()
+    site = identity.name
     if tag is not None:
         title, page, description = f"{site} — {tag.name}", links.tag_url(tag), tag.description
     elif author is not None:
@@ -63,10 +65,10 @@ def channel(
         description=description or title,
         page_url=page,
         feed_url=feed_url,
-        language=config["SITE_LANGUAGE"],
+        language=identity.language,
         publisher=site,
         publisher_url=links.site_url(),
-        logo_url=config["SITE_LOGO_URL"] or None,
+        logo_url=identity.logo_url,
         hub_url=config["WEBSUB_HUB_URL"] or None,
         full_content=full_content,
     )

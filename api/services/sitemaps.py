@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy.orm import Session
 
 from api.models import Author, Tag
 from api.services import links, queries
+from api.services.site import site_identity
 from api.services.xml_text import xml_text
 
 # URLs in one article sitemap (the protocol allows 50,000 and 50 MB): small enough to build
@@ -197,7 +198,7 @@ def urlset(entries: Iterable[Entry]) -> bytes:
 
 def news_urlset(entries: Iterable[NewsEntry]) -> bytes:
     """A Google News `<urlset>`: each article with its publication, date and title."""
-    name = current_app.config["SITE_NAME"]
+    name = site_identity().name
     root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
     for entry in entries:
         url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")

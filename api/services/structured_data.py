@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app
-
 from api.models import Article
 from api.services import links
+from api.services.site import site_identity
 
 CONTEXT = "https://schema.org"
 
@@ -19,10 +18,10 @@ def _rfc3339(moment: datetime) -> str:
 
 def publisher() -> dict:
     """The publisher, as an Organization: the site's name and address, and its logo if set."""
-    config = current_app.config
-    organization = {"@type": "Organization", "name": config["SITE_NAME"], "url": links.site_url()}
-    if config["SITE_LOGO_URL"]:
-        organization["logo"] = {"@type": "ImageObject", "url": config["SITE_LOGO_URL"]}
+    identity = site_identity()
+    organization = {"@type": "Organization", "name": identity.name, "url": links.site_url()}
+    if identity.logo_url:
+        organization["logo"] = {"@type": "ImageObject", "url": identity.logo_url}
     return organization
 
 

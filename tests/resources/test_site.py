@@ -224,6 +224,26 @@ def test_an_admin_renames_the_site_and_its_identity_follows(client, seeded, admi
     assert data["about"]["heading"] == "À PROPOS DE NOUS"
 
 
+def test_feeds_sitemaps_and_structured_data_name_the_site_as_renamed(
+    client, make_article, admin
+):
+    article = make_article(published_at=datetime.now(UTC))
+    body = {"name": "L’Actu « IA »", "language": "fr-CA", "logo_url": "https://cdn.example/l.png"}
+    assert _patch(client, body, admin).status_code == 200
+    feed = client.get("/v1/feeds/articles.json").get_json()
+    assert feed["title"] == "L’Actu « IA »"
+    atom = client.get("/v1/feeds/articles.atom").get_data(as_text=True)
+    assert "<title>L’Actu « IA »</title>" in atom
+    rss = client.get("/v1/feeds/articles.rss").get_data(as_text=True)
+    assert "<language>fr-CA</language>" in rss and "https://cdn.example/l.png" in rss
+    news = client.get("/sitemaps/news.xml").get_data(as_text=True)
+    assert "<news:name>L’Actu « IA »</news:name>" in news
+    data = client.get(f"/v1/articles/{article.id}/structured-data").get_json()
+    publisher = data["data"]["publisher"] if "data" in data else data["publisher"]
+    assert publisher["name"] == "L’Actu « IA »"
+    assert publisher["logo"]["url"] == "https://cdn.example/l.png"
+
+
 def test_null_clears_a_text(client, seeded, admin):
     response = _patch(client, {"logo_url": None, "newsletter": {"privacy": None}}, admin)
     assert response.get_json()["data"]["newsletter"]["privacy"] is None
