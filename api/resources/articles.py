@@ -21,7 +21,7 @@ from api.extensions import (
 )
 from api.models import Article
 from api.services import content, lifecycle, queries, representations
-from api.services.pagination import keyset_paginate, paginate
+from api.services.pagination import keyset_paginate, keyset_seek, paginate
 from api.services.visibility import can_edit
 from schemas.articles import (
     REPRESENTATION_FIELDS,
@@ -74,6 +74,8 @@ class Articles(MethodView):
             require("author")
         if cursor is not None:  # keyset order, even with `q`
             args["sort"] = args.get("sort") or [("published_at", True)]
+            descending = args["sort"][0][1]
+            args["seek"] = keyset_seek(Article.published_at, cursor, descending=descending)
         dialect = db.session.get_bind().dialect.name
         stmt = queries.list_articles(current_principal(), dialect=dialect, **args)
         stmt = stmt.options(*representations.article_load_options(selected))
@@ -85,7 +87,7 @@ class Articles(MethodView):
             (Article.published_at, Article.id),
             cursor,
             per_page,
-            descending=args["sort"][0][1],
+            descending=descending,
             secret=current_app.config["SECRET_KEY"],
         )
         return _dumped(cursor_response(result), selected)

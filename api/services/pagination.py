@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from math import ceil
 
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import Select, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 
@@ -102,6 +102,16 @@ def keyset_paginate(
         last = items[-1]
         next_cursor = write_cursor(secret, tuple(getattr(last, column.key) for column in key))
     return CursorPage(items=items, per_page=per_page, next_cursor=next_cursor)
+
+
+def keyset_seek(column, cursor: Cursor | None, *, descending: bool) -> ColumnElement | None:
+    """A plain bound on the key's first column at the cursor's position (None at the start):
+    redundant with the row-value condition `keyset_paginate` adds, it is a range the database
+    seeks its index to. Give it to the query first (see `queries.list_articles`)."""
+    if cursor is None or cursor.after is None:
+        return None
+    value = literal(cursor.after[0], column.type)
+    return column <= value if descending else column >= value
 
 
 # --- Change-feed positions: after the change with this id (0: before the first)

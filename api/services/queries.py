@@ -98,17 +98,21 @@ def list_articles(
     q: str | None = None,
     sort: list[tuple[str, bool]] | None = None,
     dialect: str = "sqlite",
+    seek: ColumnElement[bool] | None = None,
 ) -> Select:
     """Articles the caller may list, filtered; with `q`, only those matching the search, each
-    with its `snippet`, most relevant first unless `sort` says otherwise."""
+    with its `snippet`, most relevant first unless `sort` says otherwise. `seek`, a cursor's
+    bound (`pagination.keyset_seek`), comes first: of two bounds on a column, SQLite seeks
+    its index to the first, and the visibility rule has one (`published_at <= now`)."""
+    stmt = select(Article) if seek is None else select(Article).where(seek)
     if deleted:  # editorial listing of the bin: what an editor may restore
-        stmt = select(Article).where(Article.deleted_at.is_not(None))
+        stmt = stmt.where(Article.deleted_at.is_not(None))
         if status:
             stmt = stmt.where(Article.status.in_(status))
     elif status:  # editorial listing: what the caller may read, in the statuses asked
-        stmt = select(Article).where(article_is_readable_by(principal), Article.status.in_(status))
+        stmt = stmt.where(article_is_readable_by(principal), Article.status.in_(status))
     else:
-        stmt = public_articles()
+        stmt = stmt.where(article_is_public())
     if tag is not None:
         stmt = stmt.where(
             Article.id.in_(select(ArticleTag.article_id).join(Tag).where(Tag.slug == tag))
