@@ -13,13 +13,25 @@ def create_app(config: dict | None = None) -> Flask:
 
     Touches no database: the engine connects on first use.
     """
-    from api import auth, caching, cli, cors, docs, errors, limits, proxy, response_cache
+    from api import (
+        auth,
+        caching,
+        cli,
+        cors,
+        docs,
+        errors,
+        limits,
+        proxy,
+        response_cache,
+        security_headers,
+    )
     from api.db import db
     from api.extensions import Api
     from api.resources import RESOURCES
     from api.services import content_version  # noqa: F401 - its session events bump it
 
-    app = Flask(__name__, instance_relative_config=False)
+    # No static route: the docs blueprint serves its own assets, and nothing else is served
+    app = Flask(__name__, instance_relative_config=False, static_folder=None)
     app.json = OrjsonProvider(app)  # UTF-8 text comes back byte for byte, keys in order
     app.config.from_mapping(load_config(config))
     app.url_map.strict_slashes = False
@@ -37,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     limits.init_app(app)
     caching.init_app(app)
     cors.init_app(app)
+    security_headers.init_app(app)
     response_cache.init_app(app)  # after auth, limits, caching and CORS: see its docstring
     app.register_blueprint(docs.bp)
     cli.init_app(app)

@@ -257,7 +257,7 @@ def _snippets_postgresql(q: str, article_ids: list[uuid.UUID]) -> Select:
     body = Article.body_text
     folded = func.lower(func.public.unaccent(body))
     found = [func.nullif(func.strpos(folded, word), 0) for word in _query_words(q)[:5]]
-    first = (func.least(*found) if len(found) > 1 else found[0]) if found else null()
+    first = (func.least(*found) if len(found) > 1 else found[0]) if found else cast(null(), Integer)
     # `first` once per article (OFFSET 0: the planner may not inline it three times)
     located = (
         select(Article.id.label("id"), body.label("body"), first.label("first"))

@@ -270,3 +270,12 @@ def test_a_search_page_costs_the_same_statements_whatever_its_size(
     one = _statements_for(client, count_statements, "/v1/articles?q=sommet&per_page=1")
     twelve = _statements_for(client, count_statements, "/v1/articles?q=sommet&per_page=12")
     assert one == twelve <= 5  # count, page, snippets of the page, authors, tags
+
+
+@pytest.mark.parametrize("q", ["-1", "-climat", "-a -b", "OR"])
+def test_a_search_with_only_excluded_words_answers(client, make_article, q):
+    """Nothing to highlight as typed: the snippet is built from the body, never a 500."""
+    make_article(title="Le climat", body="Un paragraphe sur le climat et l’IA.")
+    response = client.get("/v1/articles", query_string={"q": q})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert all("snippet" in item for item in response.get_json()["data"])

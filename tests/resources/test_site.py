@@ -224,9 +224,7 @@ def test_an_admin_renames_the_site_and_its_identity_follows(client, seeded, admi
     assert data["about"]["heading"] == "À PROPOS DE NOUS"
 
 
-def test_feeds_sitemaps_and_structured_data_name_the_site_as_renamed(
-    client, make_article, admin
-):
+def test_feeds_sitemaps_and_structured_data_name_the_site_as_renamed(client, make_article, admin):
     article = make_article(published_at=datetime.now(UTC))
     body = {"name": "L’Actu « IA »", "language": "fr-CA", "logo_url": "https://cdn.example/l.png"}
     assert _patch(client, body, admin).status_code == 200
