@@ -79,6 +79,11 @@ DEFAULTS = {
     "WEBSUB_HUB_URL": "",
     # Redis for rate-limit counters and the shared response cache; in-process when empty
     "REDIS_URL": "",
+    # Seconds a Redis call may take (to connect, or for an answer) before it counts as failed:
+    # the rate limits then count in memory and the response cache skips Redis, so a Redis that
+    # is down or hung delays the requests in flight by a few times this at most (one per call:
+    # the count, its headers, the cache read), and later ones hardly at all
+    "REDIS_TIMEOUT": 0.2,
     # The response cache (api/response_cache.py): public and partner reads replayed until the
     # next write of content; "true" or "false", unset: on except in testing
     "RESPONSE_CACHE": None,
@@ -87,7 +92,7 @@ DEFAULTS = {
     "RESPONSE_CACHE_TTL": 3600,
     # Rate limits (api/limits.py): one quota per API key, by its role, or per client address
     # without a key; "N per second|minute|hour|day", several separated by ";". Counted in Redis
-    # (REDIS_URL), shared by every process; if Redis stops answering (0.2 s timeouts), the API
+    # (REDIS_URL), shared by every process; if Redis stops answering (REDIS_TIMEOUT), the API
     # keeps serving and each process counts in its own memory until Redis is back (a warning
     # is logged). Probes, docs, the spec and CORS preflights are never limited.
     "RATELIMIT_ENABLED": True,

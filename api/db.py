@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,6 +194,31 @@ def build_engine(
     return engine
 
 
+class AppSession(Session):
+    """The app's session. Inside `commits_deferred()`, `commit()` only flushes, and the caller
+    commits the whole transaction once: api/idempotency.py commits a POST's work together
+    with the response it stores, so that no response is ever sent for work left unstored."""
+
+    _commits_asked: list[bool] | None = None
+
+    def commit(self) -> None:
+        if self._commits_asked is None:
+            super().commit()
+            return
+        self.flush()
+        self._commits_asked.append(True)
+
+    @contextmanager
+    def commits_deferred(self) -> Iterator[Callable[[], bool]]:
+        """Hold back commits while the block runs; yields whether one was asked for."""
+        asked: list[bool] = []
+        self._commits_asked = asked
+        try:
+            yield lambda: bool(asked)
+        finally:
+            self._commits_asked = None
+
+
 class Database:
     """Holds each app's engine and hands out one session per application context."""
 
@@ -205,7 +232,7 @@ class Database:
         )
         app.extensions[self.EXTENSION] = {
             "engine": engine,
-            "sessionmaker": sessionmaker(bind=engine, expire_on_commit=False),
+            "sessionmaker": sessionmaker(bind=engine, class_=AppSession, expire_on_commit=False),
         }
         app.teardown_appcontext(self._close_session)
 
@@ -218,7 +245,7 @@ class Database:
     def bind(self, app: Flask, bind, **session_options) -> None:
         """Make the app's sessions use `bind` (tests bind to a connection they roll back)."""
         self._state(app)["sessionmaker"] = sessionmaker(
-            bind=bind, expire_on_commit=False, **session_options
+            bind=bind, class_=AppSession, expire_on_commit=False, **session_options
         )
 
     @property

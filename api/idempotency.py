@@ -7,11 +7,15 @@ belong to one caller (its API key, or its address without one), one method and o
 are remembered `IDEMPOTENCY_TTL` seconds (24 h by default; `flask --app api idempotency purge`
 deletes expired ones).
 
-- The first request claims the key in its own transaction, before its view runs: a concurrent
+- The first request claims the key in its transaction, before its view runs: a concurrent
   duplicate waits for that transaction (PostgreSQL's unique index; SQLite's write lock), then
-  replays the stored response or, while the first request is still finishing, answers `409`.
-  A claim commits with what the view commits: a request that fails before committing leaves
-  no claim, so the client may retry it with the same key.
+  replays the stored response. (A claim left without a response, by an older release or a
+  database restored mid-request, answers `409`: with `Retry-After` for two minutes, then
+  saying that the outcome is unknown.)
+- The claim, the view's work and the response commit together, in one transaction: the view's
+  own commits only flush until its response is stored. A request that fails or dies (a killed
+  worker) before that commit leaves nothing, so the client may retry it with the same key; a
+  response is only ever sent for work that is stored.
 - The same key with another request (query string or body) answers `409` too (without
   `Retry-After`: retrying cannot help).
 - Stored: the status, `Content-Type`, `Location` and `ETag`, and the body encrypted with a key
@@ -34,7 +38,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Response, current_app, request
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.auth import current_principal
@@ -60,7 +63,7 @@ PARAMETER = {
     "characters, without spaces or quotes. Sent again with the same request, it answers the "
     f"first response (with `{REPLAYED_HEADER}: true`) and does nothing twice; keys are "
     "remembered 24 hours, for this API key (or address) and path. The same key with another "
-    "request, or while the first one is still running (with `Retry-After`), is a `409`.",
+    "request is a `409`; a copy sent while the first is running waits for it, then replays it.",
     "schema": {"type": "string", "pattern": KEY_PATTERN, "minLength": 1, "maxLength": 255},
     "example": "5d3c2a0e-8b1f-4f8a-9a52-0c9e3b1d7f41",
 }
@@ -127,8 +130,11 @@ def once(view: Callable, *args, **kwargs):
     earlier = _claim(session, claim)
     if earlier is not None:
         return _answer_for(earlier, claim)
-    response = current_app.make_response(view(*args, **kwargs))
-    _record(session, claim, response)
+    # The view's commits wait for the response's (AppSession): a worker that dies between
+    # the two would leave a claim without a response, and the client nothing but 409s
+    with session.commits_deferred() as view_committed:
+        response = current_app.make_response(view(*args, **kwargs))
+    _record(session, claim, response, view_committed())
     return response
 
 
@@ -215,40 +221,34 @@ def _answer_for(earlier: Row, claim: Claim) -> Response:
     return response
 
 
-def _record(session: Session, claim: Claim, response: Response) -> None:
-    """Store the outcome of the request with its claim.
+def _record(session: Session, claim: Claim, response: Response, view_committed: bool) -> None:
+    """Store the outcome of the request with its claim and the view's work, in one commit.
 
-    A success is stored whatever happens to the claim: a view that committed has done its
-    work. A failure (4xx, 5xx) is stored only where the view committed the claim along with
-    something; otherwise the rollback releases the claim and the client may retry.
+    A success is stored, and with it whatever the view did. A failure (4xx, 5xx) is stored
+    only where the view committed something (its work stands: a retry replays the failure);
+    otherwise the rollback releases the claim and the client may retry. Should that commit
+    fail (the database went away), the error answers: no response is sent for work that was
+    not stored.
     """
+    if not (200 <= response.status_code < 300 or view_committed):
+        session.rollback()
+        return
     values = {
         "status": response.status_code,
         "headers": _kept_headers(response),
         "body": claim.seal(response.get_data()),
     }
     pending = (IdempotencyKey.id == claim.id) & IdempotencyKey.status.is_(None)
-    try:
-        if 200 <= response.status_code < 300:
-            stored = session.scalar(
-                update(IdempotencyKey).where(pending).values(**values).returning(IdempotencyKey.id)
-            )
-            if stored is None:  # the view rolled the claim back before committing
-                session.execute(
-                    _insert(session)(IdempotencyKey)
-                    .values(**_new_record(claim, utcnow()), **values)
-                    .on_conflict_do_nothing()
-                )
-        else:
-            session.rollback()
-            session.execute(update(IdempotencyKey).where(pending).values(**values))
-        session.commit()
-    except SQLAlchemyError as error:
-        # The work is done (or was never done): answer it; a retry will be told 409
-        session.rollback()
-        current_app.logger.warning(
-            "could not record the outcome of idempotency key %s: %r", claim.id[:12], error
+    stored = session.scalar(
+        update(IdempotencyKey).where(pending).values(**values).returning(IdempotencyKey.id)
+    )
+    if stored is None:  # the view rolled the claim back (then did its work)
+        session.execute(
+            _insert(session)(IdempotencyKey)
+            .values(**_new_record(claim, utcnow()), **values)
+            .on_conflict_do_nothing()
         )
+    session.commit()
 
 
 def _kept_headers(response: Response) -> dict[str, str]:

@@ -8,9 +8,10 @@ spec and CORS preflights are never counted. Each limited response carries `RateL
 the API answers a `429` problem with `Retry-After`.
 
 Counters live in Redis when `REDIS_URL` is set, shared by every process, else in memory. A
-Redis that refuses connections or stops answering costs a request at most 0.2 s: the API
-keeps serving, each process counts in its own memory from then on (a warning is logged) and
-tries Redis again after 1, 2, 4… up to 32 s, switching back once it answers.
+Redis that refuses connections or stops answering costs the requests in flight a few
+`REDIS_TIMEOUT`s (0.2 s each) at most: the API keeps serving, each process counts in its own
+memory from then on (a warning is logged) and tries Redis again after 1, 2, 4… up to 32 s,
+switching back once it answers.
 
 A tighter limit on one operation (say a newsletter sign-up, per address) is a decorator::
 
@@ -60,9 +61,6 @@ ROLE_LIMITS = {
     "editor": "RATELIMIT_STAFF",
     "admin": "RATELIMIT_STAFF",
 }
-# Seconds a Redis call may take before the in-memory fallback answers: a Redis that accepts
-# connections but never replies must not hold requests
-REDIS_TIMEOUT = 0.2
 LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 
 
@@ -173,9 +171,12 @@ def _storage(app: Flask) -> tuple[str, dict]:
     url = app.config["REDIS_URL"]
     if not url:
         return "memory://", {}
+    # A Redis that accepts connections but never replies must not hold requests: past the
+    # timeout the in-memory fallback answers
+    timeout = float(app.config["REDIS_TIMEOUT"])
     options = {
-        "socket_connect_timeout": REDIS_TIMEOUT,
-        "socket_timeout": REDIS_TIMEOUT,
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
         # One try: the in-memory fallback, not a retry, answers a failing Redis
         "retry": Retry(NoBackoff(), 0),
     }

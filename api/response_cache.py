@@ -21,8 +21,8 @@ no rate limit is enabled, anonymous reads this process holds are answered in fro
 (`Replayer`), which costs little more than the version read. Each process keeps the entries of
 the current version in memory (least recently used out past `RESPONSE_CACHE_MAX_BYTES`); with
 `REDIS_URL` they are also shared through Redis, under their version and with the TTL, so one
-worker's miss serves the others. A failing Redis is skipped (0.2 s timeouts), never a reason
-to fail a read.
+worker's miss serves the others. A failing Redis is skipped (`REDIS_TIMEOUT`, then for 5 s),
+never a reason to fail a read.
 
 `RESPONSE_CACHE` turns it on (`true`) or off (`false`); unset, it is on except in testing.
 """
@@ -44,6 +44,7 @@ import orjson
 from flask import Flask, Response, current_app, g, request
 from flask_cors.core import FLASK_CORS_EVALUATED
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from werkzeug.datastructures import Headers
 from werkzeug.http import remove_entity_headers
@@ -73,7 +74,6 @@ PER_REQUEST_HEADERS = frozenset(
         "date",
     }
 )
-REDIS_TIMEOUT = 0.2
 _VERSION_SQL = f"SELECT value FROM content_version WHERE id = {CONTENT_VERSION_ID}"
 log = logging.getLogger(__name__)
 
@@ -179,11 +179,11 @@ class _Memory:
 class _Redis:
     """Entries shared by every process, under their version; any failure is a miss."""
 
-    def __init__(self, url: str, prefix: str, ttl: int):
+    def __init__(self, url: str, prefix: str, ttl: int, timeout: float):
         import redis
 
         self.client = redis.Redis.from_url(
-            url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
         self.prefix, self.ttl = prefix, ttl
         self.retry_at = 0.0
@@ -277,7 +277,9 @@ class ResponseCache:
         self.redis = None
         if config["REDIS_URL"]:
             prefix = f"{config['RATELIMIT_KEY_PREFIX']}:responses:{_deployment(app)}"
-            self.redis = _Redis(config["REDIS_URL"], prefix, self.ttl)
+            self.redis = _Redis(
+                config["REDIS_URL"], prefix, self.ttl, float(config["REDIS_TIMEOUT"])
+            )
         # The next scheduled publication, as last read under a version: (version, time)
         self._next_publication: tuple[int, float] | None = None
 
@@ -419,6 +421,13 @@ def store(response: Response) -> Response:
         return response
     version, key = pending
     cache = _cache()
+    try:
+        expires = cache.expiry(version)
+    except SQLAlchemyError as error:
+        # The database went away after the view answered (an after-request error would be a
+        # 500): the read is served, and not kept
+        log.warning("Response cache: not stored, the database failed (%s).", type(error).__name__)
+        return response
     headers = tuple(
         (name, value)
         for name, value in response.headers.items()
@@ -430,7 +439,7 @@ def store(response: Response) -> Response:
         body=response.get_data(),
         etag=etag,
         modified=response.last_modified,
-        expires=cache.expiry(version),
+        expires=expires,
     )
     cache.put(version, key, entry)
     return response

@@ -11,6 +11,7 @@ import pytest
 import redis
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from api import create_app, response_cache
 from api.db import db
@@ -290,6 +291,26 @@ def test_a_failing_redis_costs_nothing_but_sharing(make_app):
     slug, _ = _write_article(app)
     assert _slugs(client.get("/v1/articles"))[0] == slug
     assert _slugs(client.get("/v1/articles"))[0] == slug
+
+
+def test_a_database_failing_after_the_view_leaves_the_read_served_and_not_kept(
+    make_app, monkeypatch
+):
+    """The store runs after the view, where an error would be a 500 (the fault suite caught
+    it during a PostgreSQL restart): it keeps nothing instead."""
+    app = make_app()
+    client = app.test_client()
+    cache = app.extensions[response_cache.EXTENSION]
+
+    def database_gone(_version):
+        raise OperationalError("SELECT min(published_at)", {}, ConnectionError("gone"))
+
+    monkeypatch.setattr(cache, "expiry", database_gone)
+    assert client.get("/v1/articles").status_code == 200
+    assert cache.memory.entries == {}
+    monkeypatch.undo()
+    assert client.get("/v1/articles").status_code == 200
+    assert len(cache.memory.entries) == 1
 
 
 @pytest.mark.parametrize(

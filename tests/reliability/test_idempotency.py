@@ -6,7 +6,9 @@ import uuid
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
+from api import idempotency
 from api.db import db, utcnow
 from api.models import ApiKey, Article, Author, IdempotencyKey, Tag
 from api.worker import purge_idempotency_keys, run_tick
@@ -59,6 +61,24 @@ def test_a_retried_create_answers_the_original_response_and_creates_once(
     assert again.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert count(live_app, model, name_field, body[name_field]) == 1
+
+
+def test_the_work_and_its_stored_response_commit_together(live_app, admin, monkeypatch):
+    """A request that fails between its view and the storing of its response (a worker
+    killed there, as the fault suite does; a database gone) leaves nothing: the retry
+    creates, once, where a claim committed without its response would answer 409s."""
+    client, body = live_app.test_client(), body_for("/v1/tags", "name")
+    headers = {**admin, **new_key()}
+
+    def database_gone(_response):
+        raise OperationalError("UPDATE idempotency_keys", {}, ConnectionError("gone"))
+
+    monkeypatch.setattr(idempotency, "_kept_headers", database_gone)
+    assert_problem(client.post("/v1/tags", json=body, headers=headers), 503)
+    assert count(live_app, Tag, "name", body["name"]) == 0
+    monkeypatch.undo()
+    assert client.post("/v1/tags", json=body, headers=headers).status_code == 201
+    assert count(live_app, Tag, "name", body["name"]) == 1
 
 
 def test_the_same_key_with_another_body_is_a_409_and_creates_nothing(live_app, admin):
