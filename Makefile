@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format openapi install bench
+.PHONY: run test lint format openapi install bench fuzz
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Newsdesk needs Python 3.11 or newer")'
@@ -54,3 +54,14 @@ bench: $(VENV)/.installed
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
 	$(BIN)/python benchmarks/bench.py $(ARGS)
+
+# Schemathesis's CLI against the app under gunicorn (tests/fuzz/run.py): a throwaway seeded
+# SQLite database, an admin key, every phase (stateful included) and every check. FUZZ_SEED
+# fixes the cases; FUZZ_EXAMPLES bounds them per operation and pass; FUZZ_MAX_TIME (seconds)
+# bounds the run, which repeats fuzzing and stateful passes until it is spent.
+FUZZ_SEED ?= 1
+FUZZ_EXAMPLES ?= 100
+FUZZ_MAX_TIME ?= 300
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python tests/fuzz/run.py --seed $(FUZZ_SEED) --max-examples $(FUZZ_EXAMPLES) \
+		--max-time $(FUZZ_MAX_TIME)

@@ -266,6 +266,26 @@ class Blueprint(flask_smorest.Blueprint):
         responses.setdefault(429, http.HTTPStatus.TOO_MANY_REQUESTS.name)
         return doc
 
+    def arguments(self, schema, *, location="json", required=True, **kwargs):
+        """A partial update's body must be sent even though no field is: webargs reads a
+        missing body as `{}`, which would change nothing and answer 200."""
+        parse = super().arguments(schema, location=location, required=required, **kwargs)
+        if location != "json" or not required or not getattr(schema, "partial", None):
+            return parse
+
+        def decorator(func):
+            view = parse(func)
+
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                if not request.get_data(cache=True).strip():
+                    abort(400, message="Send the fields to change as a JSON object.")
+                return view(*args, **kwargs)
+
+            return wrapper
+
+        return decorator
+
     def query(self, schema):
         """Query-string arguments: documented as parameters, rejected with a 400 when bad."""
         return self.arguments(schema, location="query", error_status_code=400)

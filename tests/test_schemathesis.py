@@ -88,14 +88,17 @@ def _no_drawn_if_match(case) -> None:
         case.headers.pop("If-Match", None)
 
 
-@schema.hook
-def map_case(_ctx, case):
-    if case.meta is None or not case.meta.generation.mode.is_positive:
-        return case
+def is_positive(case) -> bool:
+    return case.meta is not None and case.meta.generation.mode.is_positive
+
+
+def name_seed_records(case) -> None:
+    """A schema-valid case, as drawn: its drawn references, cursors, URLs and versions replaced
+    by genuine ones (`map_case` here; `make fuzz`'s hooks, tests/fuzz/hooks.py, too)."""
     _no_drawn_if_match(case)
     _no_drawn_since(case)
     if not isinstance(case.body, dict):
-        return case
+        return
     _loopback_webhook(case)
     for field, slug in SEED_REFERENCES.items():
         value = case.body.get(field)
@@ -103,6 +106,22 @@ def map_case(_ctx, case):
             case.body[field] = [slug]
         elif isinstance(value, str):
             case.body[field] = slug
+
+
+def fix_before_sending(case) -> None:
+    """What every schema-valid case needs just before it is sent, whatever its phase: coverage
+    cases (examples, defaults) skip `map_case`."""
+    if isinstance(case.query, dict) and "cursor" in case.query:
+        _genuine_cursor(case.query)
+    _loopback_webhook(case)
+    _no_drawn_if_match(case)
+    _no_drawn_since(case)
+
+
+@schema.hook
+def map_case(_ctx, case):
+    if is_positive(case):
+        name_seed_records(case)
     return case
 
 
@@ -122,15 +141,8 @@ def call_and_validate(case, app):
     # The schema comes from a file, so it knows no app: the follow-up requests some checks send
     # (`ignored_auth` replays a request without its key) take their transport from it
     case.operation.schema.app = app
-    # Coverage-phase cases (examples, defaults) skip `map_case`: fix their cursors, webhook
-    # URLs and `If-Match` here too
-    positive = case.meta is not None and case.meta.generation.mode.is_positive
-    if positive and isinstance(case.query, dict) and "cursor" in case.query:
-        _genuine_cursor(case.query)
-    if positive:
-        _loopback_webhook(case)
-        _no_drawn_if_match(case)
-        _no_drawn_since(case)
+    if is_positive(case):
+        fix_before_sending(case)
     return case.call_and_validate(app=app, additional_checks=[status_is_listed])
 
 

@@ -1,8 +1,6 @@
 """The site: what a frontend needs around the articles (name, about, newsletter, URLs)."""
 
-from flask import request
 from flask.views import MethodView
-from flask_smorest import abort
 
 from api.db import db
 from api.extensions import IF_MATCH_HEADER, Blueprint, check_if_match, one, representation_etag
@@ -53,8 +51,6 @@ class Site(MethodView):
         `GET /v1/site` in `If-Match` to change only what you read: a stale one answers 412
         (the subscriber count is part of it, and moves every hundred sign-ups).
         """
-        if request.get_json(silent=True) is None:  # webargs reads a missing body as `{}`
-            abort(400, message="Send the fields to change as a JSON object.")
         current = site.site_data(db.session)
         check_if_match(representation_etag(SiteSchema(), current), required=False)
         site.save_site_settings(db.session, data)

@@ -32,23 +32,28 @@ def _claim_slug(session: Session, model, obj, data: dict, source: str) -> None:
     """
     resource = model.__tablename__
     wanted = data.get("slug")
-    if wanted and wanted != obj.slug:
+    old = obj.slug
+    if wanted and wanted != old:
         clash = session.scalar(select(model.id).where(model.slug == wanted, model.id != obj.id))
         if clash is not None:
             raise SlugTaken(f"The slug {wanted!r} is already used.", field="slug")
-        if obj.slug:
-            session.add(SlugRedirect(resource=resource, slug=obj.slug, target_id=obj.id))
-        # The new slug stops being a redirect to whatever had it before
-        session.execute(
-            delete(SlugRedirect).where(
-                SlugRedirect.resource == resource, SlugRedirect.slug == wanted
-            )
-        )
         obj.slug = wanted
-    elif not obj.slug:
+    elif not old:
         limit = model.__table__.c.slug.type.length
         base = make_slug(source, limit)
         obj.slug = unique_slug(session, model, base, exclude_id=obj.id, max_length=limit)
+    else:
+        return
+    # A slug a row holds is no redirect: the new one stops redirecting to whatever had it
+    # before (a generated one too: `unique_slug` sees only current slugs), and the old one is
+    # redirected to this row alone
+    session.execute(
+        delete(SlugRedirect).where(
+            SlugRedirect.resource == resource, SlugRedirect.slug.in_({old, obj.slug} - {None})
+        )
+    )
+    if old:
+        session.add(SlugRedirect(resource=resource, slug=old, target_id=obj.id))
 
 
 def _resolve(session: Session, model, slugs: list[str], field: str) -> list:
@@ -182,8 +187,15 @@ def create_article(session: Session, data: dict, principal) -> Article:
     return article
 
 
+def not_deleted(article: Article) -> None:
+    """A deleted article changes no more (content or state) until it is restored."""
+    if article.deleted_at is not None:
+        raise Conflict("The article is deleted: restore it first.")
+
+
 def update_article(session: Session, article: Article, data: dict, key_id) -> Article:
     """Change the given fields, recording a revision when anything changed."""
+    not_deleted(article)
     before = snapshot(article)
     save_article(session, article, data)
     record_revision(session, article, "update", key_id, before)
@@ -193,6 +205,7 @@ def update_article(session: Session, article: Article, data: dict, key_id) -> Ar
 
 def revert_article(session: Session, article: Article, revision, key_id) -> Article:
     """Bring back a revision's content (not its lifecycle state) as a new change."""
+    not_deleted(article)
     data = {field: revision.snapshot.get(field) for field in CONTENT_FIELDS}
     data["seo"] = data["seo"] or {}
     before = snapshot(article)

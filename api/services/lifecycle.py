@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.db import utcnow
 from api.models import Article
 from api.services import changes
-from api.services.content import publish_article
+from api.services.content import not_deleted, publish_article
 from api.services.exceptions import Conflict, InvalidValue
 from api.services.revisions import record_revision, snapshot
 
@@ -29,25 +29,20 @@ def _change(session: Session, article: Article, action: str, key_id, apply) -> A
     return article
 
 
-def _not_deleted(article: Article) -> None:
-    if article.deleted_at is not None:
-        raise Conflict("The article is deleted: restore it first.")
-
-
 def publish(session: Session, article: Article, key_id: uuid.UUID, at: datetime | None = None):
-    _not_deleted(article)
+    not_deleted(article)
     return _change(session, article, "publish", key_id, lambda: publish_article(article, at))
 
 
 def schedule(session: Session, article: Article, key_id: uuid.UUID, at: datetime):
-    _not_deleted(article)
+    not_deleted(article)
     if at <= utcnow():
         raise InvalidValue("A schedule must be in the future.", field="published_at")
     return _change(session, article, "schedule", key_id, lambda: publish_article(article, at))
 
 
 def unpublish(session: Session, article: Article, key_id: uuid.UUID):
-    _not_deleted(article)
+    not_deleted(article)
 
     def apply():
         article.status = "draft"
@@ -56,7 +51,7 @@ def unpublish(session: Session, article: Article, key_id: uuid.UUID):
 
 
 def archive(session: Session, article: Article, key_id: uuid.UUID):
-    _not_deleted(article)
+    not_deleted(article)
 
     def apply():
         article.status = "archived"
@@ -65,7 +60,7 @@ def archive(session: Session, article: Article, key_id: uuid.UUID):
 
 
 def soft_delete(session: Session, article: Article, key_id: uuid.UUID):
-    _not_deleted(article)
+    not_deleted(article)
 
     def apply():
         article.deleted_at = utcnow()

@@ -107,6 +107,21 @@ def test_restore_of_an_article_not_deleted_is_a_409(client, editor, make_article
     assert_problem(client.post(f"/v1/articles/{article.id}/restore", headers=editor), 409)
 
 
+@pytest.mark.parametrize("change", ["edit", "revert"])
+def test_a_deleted_article_changes_only_once_restored(client, editor, draft, change):
+    url = f"/v1/articles/{draft['id']}"
+    client.delete(url, headers={**editor, "If-Match": _etag(client, editor, draft["id"])})
+    if change == "edit":
+        response = client.patch(
+            url, json={"title": "Retouché"}, headers={**editor, "If-Match": "*"}
+        )
+    else:
+        response = client.post(f"{url}/revisions/1/revert", headers=editor)
+    assert_problem(response, 409)
+    client.post(f"{url}/restore", headers=editor)
+    assert client.get(url, headers=editor).get_json()["data"]["title"] == "Brouillon"
+
+
 def test_purge_needs_a_deleted_article(client, admin, make_article):
     article = make_article()
     assert_problem(client.post(f"/v1/articles/{article.id}/purge", headers=admin), 409)
