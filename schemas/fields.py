@@ -50,9 +50,10 @@ URL_MAX_LENGTH = 2048
 
 
 def _decodings(value: str) -> tuple[str, ...]:
-    """The text, and the text with entities decoded once and twice (`&amp;lt;` tricks)."""
+    """The text, and the text with entities decoded once and twice (`&amp;lt;` tricks): each
+    distinct one once (a text without entities is checked once, not three times)."""
     once = html.unescape(value)
-    return value, once, html.unescape(once)
+    return tuple(dict.fromkeys((value, once, html.unescape(once))))
 
 
 def no_control_characters(value: str) -> None:
