@@ -3,6 +3,7 @@
 import uuid
 
 from flask.views import MethodView
+from flask_smorest import abort
 
 from api.auth import current_principal
 from api.db import db
@@ -40,8 +41,9 @@ class Revisions(MethodView):
         """List an article's revisions
 
         Newest first. Authors read the history of their own drafts; editors of every article.
+        A deleted article's history answers 404, as the article does, until it is restored.
         """
-        editable_article(article_id)
+        _history_of(article_id)
         stmt = queries.revisions_of(article_id)
         return page_response(paginate(db.session, stmt, args["page"], args["per_page"]))
 
@@ -56,7 +58,7 @@ class RevisionByNumber(MethodView):
 
         The changed fields, and the article's editable fields as they were after the change.
         """
-        editable_article(article_id)
+        _history_of(article_id)
         return one(_revision(article_id, number))
 
 
@@ -83,3 +85,12 @@ class RevertToRevision(MethodView):
 def _revision(article_id: uuid.UUID, number: int):
     revision = db.session.scalar(queries.revision_of(article_id, number))
     return found_or_404(revision, "This article has no revision with this number.")
+
+
+def _history_of(article_id: uuid.UUID):
+    """The article whose history the caller may read: one they may change, not deleted (a
+    deleted article reads as absent, history included, until it is restored)."""
+    article = editable_article(article_id)
+    if article.deleted_at is not None:
+        abort(404, message="No article you may read has this id: a deleted one is restored first.")
+    return article

@@ -102,6 +102,17 @@ def test_restore_brings_a_deleted_article_back(client, editor, make_article):
     assert client.get(f"/v1/articles/{article.id}").status_code == 200
 
 
+def test_a_deleted_articles_history_reads_as_absent_until_restored(client, editor, draft):
+    url = f"/v1/articles/{draft['id']}"
+    client.delete(url, headers={**editor, "If-Match": _etag(client, editor, draft["id"])})
+    for path in (f"{url}/revisions", f"{url}/revisions/1"):
+        assert_problem(client.get(path, headers=editor), 404)
+    assert_problem(client.get(url, headers=editor), 404)
+    client.post(f"{url}/restore", headers=editor)
+    for path in (f"{url}/revisions", f"{url}/revisions/1"):
+        assert client.get(path, headers=editor).status_code == 200
+
+
 def test_restore_of_an_article_not_deleted_is_a_409(client, editor, make_article):
     article = make_article()
     assert_problem(client.post(f"/v1/articles/{article.id}/restore", headers=editor), 409)
