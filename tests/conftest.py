@@ -6,7 +6,10 @@ The suite runs on SQLite by default and on PostgreSQL when NEWSDESK_TEST_DATABAS
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -276,3 +279,28 @@ def editor(make_key) -> dict:
 @pytest.fixture
 def admin(make_key) -> dict:
     return make_key("admin")
+
+
+@pytest.fixture
+def silent_redis() -> Iterator[str]:
+    """The URL of a hung Redis: a TCP server that accepts connections and never answers."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=64)
+    server.settimeout(0.1)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                accepted.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in accepted:
+            connection.close()
+        server.close()

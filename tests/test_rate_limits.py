@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 import time
 import uuid
 
@@ -287,31 +286,6 @@ def test_an_unreachable_redis_leaves_the_api_serving_and_limits_in_memory(make_l
     assert _statuses(client, 4) == [200, 200, 200, 429]
     assert time.monotonic() - started < 2
     assert "falling back to in-memory storage" in caplog.text
-
-
-@pytest.fixture
-def silent_redis():
-    """A server that accepts connections and never answers: the URL of a hung Redis."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.1)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                accepted.append(server.accept()[0])
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
-    stop.set()
-    thread.join()
-    for connection in accepted:
-        connection.close()
-    server.close()
 
 
 def test_a_redis_that_never_answers_holds_no_request(make_limited_app, silent_redis):

@@ -3,13 +3,9 @@ a delay bounded by the short Redis timeouts, and the limits still enforced in me
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import socket
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -24,31 +20,6 @@ WORKERS = 2
 # What a request may wait on a failing Redis: a few calls (the limit's count, the cache's
 # read), each cut at the timeout, and a margin for scheduling on a busy machine
 ADDED_LATENCY = 4 * REDIS_TIMEOUT + 0.5
-
-
-@pytest.fixture
-def silent_server() -> Iterator[str]:
-    """A TCP server that accepts connections and never answers: a hung Redis's URL."""
-    server = socket.create_server(("127.0.0.1", 0), backlog=64)
-    server.settimeout(0.1)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                accepted.append(server.accept()[0])
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
-    finally:
-        stop.set()
-        thread.join()
-        for connection in accepted:
-            connection.close()
-        server.close()
 
 
 def burst(base_url: str, headers: dict, count: int = 4 * PARTNER_QUOTA) -> Counter:
@@ -98,11 +69,11 @@ def test_a_failing_redis_costs_no_5xx_and_the_limits_hold_in_memory(
 
 
 def test_a_redis_that_never_answers_from_the_start_costs_no_5xx(
-    database, seeded_template, silent_server, serve, report
+    database, seeded_template, silent_redis, serve, report
 ):
     server = serve(
         database,
-        REDIS_URL=silent_server,
+        REDIS_URL=silent_redis,
         RATELIMIT_PARTNER=f"{PARTNER_QUOTA} per minute",
     )
     load = Load(server.base_url, seeded_template.editor, READ_PATHS, threads=6)
