@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -256,9 +257,22 @@ class Database:
 
     @staticmethod
     def _close_session(_exc=None) -> None:
+        """End the request's session. A connection the server dropped after the view answered
+        (a restart, an administrator) fails the closing rollback: the answer stands (nothing
+        uncommitted survives a dead connection anyway) and the connection is discarded, where
+        an error raised here would turn the answer into a 500."""
         session = g.pop("db_session", None)
-        if session is not None:
+        if session is None:
+            return
+        try:
             session.close()
+        except SQLAlchemyError as error:
+            current_app.logger.warning(
+                "The session's connection was lost as it closed (%s); discarded.",
+                type(getattr(error, "orig", None) or error).__name__,
+            )
+            with suppress(SQLAlchemyError):
+                session.invalidate()
 
 
 db = Database()

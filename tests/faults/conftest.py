@@ -245,15 +245,20 @@ class Server:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def tracebacks(self) -> list[str]:
-        """The tracebacks the workers logged, each with the line before it and its error."""
+        """The tracebacks the workers logged, each with the line before it and its whole chain
+        of causes (up to the next log line, which begins with a `[` timestamp)."""
         lines = self.log.read_text(errors="replace").splitlines()
         found = []
-        for number, line in enumerate(lines):
-            if line.startswith("Traceback"):
+        number = 0
+        while number < len(lines):
+            if lines[number].startswith("Traceback"):
                 end = number + 1
-                while end < len(lines) and lines[end].startswith((" ", "\t")):
+                while end < len(lines) and not lines[end].startswith("["):
                     end += 1
-                found.append("\n".join(lines[max(0, number - 1) : end + 1]))
+                found.append("\n".join(lines[max(0, number - 1) : end]).rstrip())
+                number = end
+            else:
+                number += 1
         return found
 
     def stop(self) -> None:

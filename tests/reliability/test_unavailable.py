@@ -158,3 +158,24 @@ def test_an_unavailable_database_is_logged_with_the_request_id(make_app, caplog)
     assert_unavailable(response)
     assert response.get_json()["request_id"] == "req-down-42"
     assert "request req-down-42: database unavailable (down)" in caplog.text
+
+
+@pytest.mark.postgresql
+def test_a_connection_dropped_after_the_view_answered_keeps_the_answer(make_app):
+    """PostgreSQL restarted between a view's last statement and the end of its request: the
+    closing rollback fails on the dead connection. The answer already made is sent (not a
+    500), and the next request gets a new connection."""
+    app = make_app(DATABASE_POOL_SIZE=1, DATABASE_MAX_OVERFLOW=0)
+    admin = make_app()
+
+    @app.get("/test/dropped-after-answer")
+    def dropped_after_answer():
+        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.engine(admin).connect() as other:
+            assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        return {"backend": backend}
+
+    client = app.test_client()
+    response = client.get("/test/dropped-after-answer")
+    assert response.status_code == 200 and response.get_json()["backend"]
+    assert client.get("/v1/articles").status_code == 200
