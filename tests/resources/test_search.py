@@ -127,6 +127,20 @@ def test_each_hit_has_a_snippet_with_its_words_marked(client, make_article):
     assert "délégations" in hit["snippet"] or "modèles" in hit["snippet"]
 
 
+@pytest.mark.parametrize("q", ["seoul", "Séoul", "SÉOUL"])
+def test_a_hit_deep_in_a_long_body_is_the_snippet(client, make_article, q):
+    """The snippet is the passage around the hit, far into the body, found as typed or with
+    other accents and case."""
+    filler = "Les laboratoires publient des rapports chaque trimestre sur leurs travaux. " * 60
+    make_article(
+        title="Diplomatie",
+        body=f"{filler}\n\nLes délégations se retrouvent à Séoul.\n\n{filler}",
+    )
+    [hit] = _search(client, q)["data"]
+    assert "<mark>Séoul</mark>" in hit["snippet"], hit["snippet"]
+    assert "délégations" in hit["snippet"], hit["snippet"]
+
+
 def test_snippets_are_html_safe(client, make_article):
     make_article(
         title="Sécurité",
