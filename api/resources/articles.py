@@ -37,6 +37,7 @@ from schemas.articles import (
     ArticleUpdateSchema,
     RelatedArticlesQueryArgsSchema,
 )
+from schemas.common import sparse_schema
 
 blp = Blueprint(
     "articles",
@@ -234,14 +235,16 @@ def _selected(requested, formats, *, detail: bool) -> tuple[str, ...]:
 def _dumped(response: tuple[dict, int, dict], selected: tuple[str, ...]):
     """A list response with its articles dumped as the sparse fieldset says."""
     body, status, headers = response
-    body["data"] = ArticleRepresentationSchema(only=selected).dump(body["data"], many=True)
+    body["data"] = sparse_schema(ArticleRepresentationSchema, selected).dump(
+        body["data"], many=True
+    )
     return body, status, headers
 
 
 def _one_read(article: Article, selected: tuple[str, ...]) -> dict:
     """One article as the fieldset says (api.caching gives each representation its own ETag,
     so a sparse one never claims the full representation's validator)."""
-    return one(ArticleRepresentationSchema(only=selected).dump(article))
+    return one(sparse_schema(ArticleRepresentationSchema, selected).dump(article))
 
 
 def _reload(article_id: uuid.UUID) -> Article:

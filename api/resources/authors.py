@@ -29,6 +29,7 @@ from schemas.authors import (
     AuthorSchema,
     AuthorUpdateSchema,
 )
+from schemas.common import sparse_schema
 
 blp = Blueprint(
     "authors", __name__, url_prefix="/v1/authors", description="People and desks who sign articles."
@@ -51,7 +52,7 @@ class Authors(MethodView):
         body, status, headers = page_response(
             paginate(db.session, stmt, args["page"], args["per_page"])
         )
-        body["data"] = AuthorSchema(only=args.get("fields")).dump(body["data"], many=True)
+        body["data"] = sparse_schema(AuthorSchema, args.get("fields")).dump(body["data"], many=True)
         return body, status, headers
 
     @blp.auth("editor")
@@ -147,7 +148,7 @@ def _load(author_id: uuid.UUID) -> Author:
 
 def _one_read(author: Author, selected: tuple[str, ...] | None) -> dict:
     """One author, with the fields asked for (api.caching gives each representation its ETag)."""
-    return one(AuthorSchema(only=selected).dump(author))
+    return one(sparse_schema(AuthorSchema, selected).dump(author))
 
 
 def _etag(author: Author) -> str:

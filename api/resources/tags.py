@@ -20,6 +20,7 @@ from api.extensions import (
 from api.models import Tag
 from api.services import content, queries
 from api.services.pagination import paginate
+from schemas.common import sparse_schema
 from schemas.tags import (
     TagCreateSchema,
     TagEnvelopeSchema,
@@ -51,7 +52,7 @@ class Tags(MethodView):
         body, status, headers = page_response(
             paginate(db.session, stmt, args["page"], args["per_page"])
         )
-        body["data"] = TagSchema(only=args.get("fields")).dump(body["data"], many=True)
+        body["data"] = sparse_schema(TagSchema, args.get("fields")).dump(body["data"], many=True)
         return body, status, headers
 
     @blp.auth("editor")
@@ -143,7 +144,7 @@ def _load(tag_id: uuid.UUID) -> Tag:
 
 def _one_read(tag: Tag, selected: tuple[str, ...] | None) -> dict:
     """One tag, with the fields asked for (api.caching gives each representation its ETag)."""
-    return one(TagSchema(only=selected).dump(tag))
+    return one(sparse_schema(TagSchema, selected).dump(tag))
 
 
 def _etag(tag: Tag) -> str:
