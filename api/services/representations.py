@@ -54,3 +54,32 @@ def article_load_options(selected: tuple[str, ...]) -> list:
     if "body_text" in selected:
         options.append(undefer(Article.body_text))
     return options
+
+
+# The embedded references a list page fills from one statement (`queries.BYLINES_OF`)
+BYLINE_FIELDS = ("authors", "tags")
+
+
+def without_bylines(selected: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in selected if name not in BYLINE_FIELDS)
+
+
+def with_bylines(dumped: list[dict], rows, selected: tuple[str, ...]) -> list[dict]:
+    """Articles dumped without their bylines, given them from `queries.BYLINES_OF` rows in
+    `selected` order: each author and tag as `ResourceRefSchema` shows it (id, slug, name)."""
+    refs: dict[str, dict[str, list[dict]]] = {}
+    for kind, article_id, _position, ref_id, slug, name in rows:
+        of_article = refs.setdefault(str(article_id), {"authors": [], "tags": []})
+        of_article[kind].append({"id": str(ref_id), "slug": slug, "name": name})
+    empty = {"authors": [], "tags": []}
+    merged = []
+    for item in dumped:
+        bylines = refs.get(item["id"], empty)
+        merged.append(
+            {
+                name: bylines[name] if name in BYLINE_FIELDS else item[name]
+                for name in selected
+                if name in BYLINE_FIELDS or name in item
+            }
+        )
+    return merged

@@ -19,6 +19,36 @@ def test_list_shows_the_seed_article_with_its_author_and_tag(client, seeded):
     assert article["published_at"] == "2024-05-21T08:00:00Z"
 
 
+def test_each_summary_embeds_its_own_bylines_in_order_as_its_article_does(
+    client, make_article, make_tag, make_author
+):
+    """A list page reads its bylines in one statement: each summary still gets its own
+    authors and tags, in byline order (not alphabetical, not the other articles'), exactly as
+    the article itself shows them; none is `[]`."""
+    zoe, anne = make_author(name="Zoé Martin"), make_author(name="Anne Lévy")
+    climat, ia, seoul = make_tag(name="Climat"), make_tag(name="IA"), make_tag(name="Séoul")
+    made = [
+        make_article(authors=[zoe.slug, anne.slug], tags=[seoul.slug, climat.slug, ia.slug]),
+        make_article(authors=[anne.slug], tags=[ia.slug]),
+        make_article(),
+    ]
+    listed = {a["id"]: a for a in client.get("/v1/articles").get_json()["data"]}
+    assert [r["slug"] for r in listed[str(made[0].id)]["authors"]] == [zoe.slug, anne.slug]
+    assert [r["slug"] for r in listed[str(made[0].id)]["tags"]] == [
+        seoul.slug,
+        climat.slug,
+        ia.slug,
+    ]
+    assert listed[str(made[2].id)]["authors"] == [] and listed[str(made[2].id)]["tags"] == []
+    for article in made:
+        alone = client.get(f"/v1/articles/{article.id}").get_json()["data"]
+        item = listed[str(article.id)]
+        assert (item["authors"], item["tags"]) == (alone["authors"], alone["tags"])
+        assert list(item) == [name for name in alone if name in item]  # the same field order
+    only_tags = client.get("/v1/articles?fields=tags").get_json()["data"]
+    assert {tuple(a) for a in only_tags} == {("id", "tags")}
+
+
 def test_list_summaries_carry_no_body(client, seeded):
     article = client.get("/v1/articles").get_json()["data"][0]
     assert "body" not in article and "body_html" not in article
