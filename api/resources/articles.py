@@ -133,7 +133,7 @@ class ArticleById(MethodView):
         article answers 410. Editorial keys also read unpublished work, with its `ETag`.
         """
         selected = _selected(args.get("fields"), args.get("formats"), detail=True)
-        article = readable_article(article_id=article_id, selected=selected)
+        article = readable_article(article_id=article_id, selected=selected, bylines=False)
         return _one_read(article, selected)
 
     @blp.auth("author")
@@ -188,7 +188,7 @@ class RelatedArticles(MethodView):
         articles, whatever the key.
         """
         selected = _selected(args.get("fields"), args.get("formats"), detail=False)
-        readable_article(article_id=article_id, selected=("id",))
+        readable_article(article_id=article_id, selected=("id",), bylines=False)
         stmt = queries.related_articles(article_id, bylines=False)
         stmt = stmt.options(*representations.article_load_options(selected))
         page = paginate(db.session, stmt, args["page"], args["per_page"])
@@ -218,7 +218,7 @@ class ArticleBySlug(MethodView):
         A former slug answers 301 to the current one.
         """
         selected = _selected(args.get("fields"), args.get("formats"), detail=True)
-        article = readable_article(slug=slug, selected=selected)
+        article = readable_article(slug=slug, selected=selected, bylines=False)
         return _one_read(article, selected)
 
 
@@ -232,25 +232,30 @@ def _selected(requested, formats, *, detail: bool) -> tuple[str, ...]:
     )
 
 
-def _dumped(response: tuple[dict, int, dict], selected: tuple[str, ...]):
-    """A list response with its articles dumped as the sparse fieldset says, their bylines
-    read in one statement for the page (the statement loaded none)."""
-    body, status, headers = response
-    articles = body["data"]
+def _dump(articles: list[Article], selected: tuple[str, ...]) -> list[dict]:
+    """Articles as the sparse fieldset says; their bylines, when it shows them, read in one
+    statement for them all (the statements that loaded the articles loaded none)."""
     schema = sparse_schema(ArticleRepresentationSchema, representations.without_bylines(selected))
-    body["data"] = schema.dump(articles, many=True)
+    dumped = schema.dump(articles, many=True)
     if articles and set(selected) & set(representations.BYLINE_FIELDS):
         rows = db.session.execute(
             queries.BYLINES_OF, {"article_ids": [article.id for article in articles]}
         ).all()
-        body["data"] = representations.with_bylines(body["data"], rows, selected)
+        dumped = representations.with_bylines(dumped, rows, selected)
+    return dumped
+
+
+def _dumped(response: tuple[dict, int, dict], selected: tuple[str, ...]):
+    """A list response with its articles dumped as the sparse fieldset says."""
+    body, status, headers = response
+    body["data"] = _dump(body["data"], selected)
     return body, status, headers
 
 
 def _one_read(article: Article, selected: tuple[str, ...]) -> dict:
     """One article as the fieldset says (api.caching gives each representation its own ETag,
     so a sparse one never claims the full representation's validator)."""
-    return one(sparse_schema(ArticleRepresentationSchema, selected).dump(article))
+    return one(_dump([article], selected)[0])
 
 
 def _reload(article_id: uuid.UUID) -> Article:
@@ -264,15 +269,16 @@ def readable_article(
     article_id: uuid.UUID | None = None,
     slug: str | None = None,
     selected: tuple[str, ...] | None = None,
+    bylines: bool = True,
 ) -> Article:
     """The article if the caller may read it, loading the columns the `selected` fields show
     (all when None); else 410 if it was deleted after being public, 301 if the slug is a
     former one, 404 otherwise."""
     session, principal = db.session, current_principal()
     if article_id is not None:
-        stmt = queries.article_by_id(article_id, principal)
+        stmt = queries.article_by_id(article_id, principal, bylines=bylines)
     else:
-        stmt = queries.article_by_slug(slug, principal)
+        stmt = queries.article_by_slug(slug, principal, bylines=bylines)
     if selected is not None:
         stmt = stmt.options(*representations.article_load_options(selected))
     article = session.scalar(stmt)
@@ -282,7 +288,7 @@ def readable_article(
         abort(410, message="This article was withdrawn.")
     if slug is not None:
         target = session.scalar(queries.redirected_id(Article, slug))
-        moved = target and session.scalar(queries.article_by_id(target, principal))
+        moved = target and session.scalar(queries.article_by_id(target, principal, bylines=False))
         if moved:
             raise MovedPermanently(url_for("articles.ArticleBySlug", slug=moved.slug))
     abort(404, message="No article you may read has this identifier.")

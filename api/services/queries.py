@@ -348,10 +348,10 @@ def _fill_snippets(state: ORMExecuteState):
 event.listen(Session, "do_orm_execute", _fill_snippets)
 
 
-def article_by_id(article_id: uuid.UUID, principal=None) -> Select:
+def article_by_id(article_id: uuid.UUID, principal=None, *, bylines: bool = True) -> Select:
     """The article, if the caller may read it."""
     stmt = select(Article).where(Article.id == article_id, article_is_readable_by(principal))
-    return _with_bylines(stmt)
+    return _with_bylines(stmt) if bylines else stmt
 
 
 def public_articles_by_ids(article_ids: list[uuid.UUID]) -> Select:
@@ -359,9 +359,9 @@ def public_articles_by_ids(article_ids: list[uuid.UUID]) -> Select:
     return _with_bylines(public_articles().where(Article.id.in_(article_ids)))
 
 
-def article_by_slug(slug: str, principal=None) -> Select:
+def article_by_slug(slug: str, principal=None, *, bylines: bool = True) -> Select:
     stmt = select(Article).where(Article.slug == slug, article_is_readable_by(principal))
-    return _with_bylines(stmt)
+    return _with_bylines(stmt) if bylines else stmt
 
 
 def related_articles(article_id: uuid.UUID, *, bylines: bool = True) -> Select:
