@@ -71,10 +71,9 @@ def with_bylines(dumped: list[dict], rows, selected: tuple[str, ...]) -> list[di
     for kind, article_id, _position, ref_id, slug, name in rows:
         of_article = refs.setdefault(str(article_id), {"authors": [], "tags": []})
         of_article[kind].append({"id": str(ref_id), "slug": slug, "name": name})
-    empty = {"authors": [], "tags": []}
     merged = []
     for item in dumped:
-        bylines = refs.get(item["id"], empty)
+        bylines = refs.get(item["id"]) or {"authors": [], "tags": []}
         merged.append(
             {
                 name: bylines[name] if name in BYLINE_FIELDS else item[name]
