@@ -133,7 +133,7 @@ class ArticleById(MethodView):
         article answers 410. Editorial keys also read unpublished work, with its `ETag`.
         """
         selected = _selected(args.get("fields"), args.get("formats"), detail=True)
-        article = readable_article(article_id=article_id, selected=selected, bylines=False)
+        article = readable_article(article_id=article_id, selected=selected)
         return _one_read(article, selected)
 
     @blp.auth("author")
@@ -188,8 +188,8 @@ class RelatedArticles(MethodView):
         articles, whatever the key.
         """
         selected = _selected(args.get("fields"), args.get("formats"), detail=False)
-        readable_article(article_id=article_id, selected=("id",), bylines=False)
-        stmt = queries.related_articles(article_id, bylines=False)
+        readable_article(article_id=article_id, selected=("id",))
+        stmt = queries.related_articles(article_id)
         stmt = stmt.options(*representations.article_load_options(selected))
         page = paginate(db.session, stmt, args["page"], args["per_page"])
         return _dumped(page_response(page), selected)
@@ -218,7 +218,7 @@ class ArticleBySlug(MethodView):
         A former slug answers 301 to the current one.
         """
         selected = _selected(args.get("fields"), args.get("formats"), detail=True)
-        article = readable_article(slug=slug, selected=selected, bylines=False)
+        article = readable_article(slug=slug, selected=selected)
         return _one_read(article, selected)
 
 
@@ -269,16 +269,19 @@ def readable_article(
     article_id: uuid.UUID | None = None,
     slug: str | None = None,
     selected: tuple[str, ...] | None = None,
-    bylines: bool = True,
+    bylines: bool = False,
 ) -> Article:
     """The article if the caller may read it, loading the columns the `selected` fields show
-    (all when None); else 410 if it was deleted after being public, 301 if the slug is a
-    former one, 404 otherwise."""
+    (all when None), and its bylines as objects when asked (reads embed `BYLINES_OF` rows
+    instead); else 410 if it was deleted after being public, 301 if the slug is a former
+    one, 404 otherwise."""
     session, principal = db.session, current_principal()
     if article_id is not None:
-        stmt = queries.article_by_id(article_id, principal, bylines=bylines)
+        stmt = queries.article_by_id(article_id, principal, bylines=False)
     else:
-        stmt = queries.article_by_slug(slug, principal, bylines=bylines)
+        stmt = queries.article_by_slug(slug, principal)
+    if bylines:
+        stmt = queries.with_bylines(stmt)
     if selected is not None:
         stmt = stmt.options(*representations.article_load_options(selected))
     article = session.scalar(stmt)
@@ -301,7 +304,7 @@ def editable_article(article_id: uuid.UUID) -> Article:
     if article is None:
         abort(404, message="No article has this id.")
     if not can_edit(principal, article):
-        readable = db.session.scalar(queries.article_by_id(article_id, principal))
+        readable = db.session.scalar(queries.article_by_id(article_id, principal, bylines=False))
         if readable is None and not principal.is_editor:
             abort(404, message="No article you may read has this id.")
         abort(403, message="Authors change their own drafts only; editors change the rest.")

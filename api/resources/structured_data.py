@@ -38,7 +38,7 @@ class ArticleStructuredData(MethodView):
         404 like an unknown id (editorial keys see their unpublished work), a deleted
         article 410.
         """
-        article = readable_article(article_id=article_id)
+        article = readable_article(article_id=article_id, bylines=True)
         caching.describe_representation(
             modified=structured_data.changed_at(article),
             keys=structured_data.surrogate_keys(article),

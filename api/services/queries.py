@@ -69,7 +69,7 @@ ARTICLE_SORT_COLUMNS = {
 }
 
 
-def _with_bylines(stmt: Select) -> Select:
+def with_bylines(stmt: Select) -> Select:
     """Authors and tags of every article in two statements, whatever the page size; of each,
     the columns a byline shows (a bio or social links are read only where they are shown)."""
     return stmt.options(
@@ -142,7 +142,7 @@ def list_articles(
         if not sort:
             stmt = stmt.order_by(relevance.desc())
     stmt = _order(stmt, sort or [("published_at", True)], ARTICLE_SORT_COLUMNS, Article.id.desc())
-    return _with_bylines(stmt) if bylines else stmt
+    return with_bylines(stmt) if bylines else stmt
 
 
 def _bylines_of() -> CompoundSelect:
@@ -351,21 +351,22 @@ event.listen(Session, "do_orm_execute", _fill_snippets)
 def article_by_id(article_id: uuid.UUID, principal=None, *, bylines: bool = True) -> Select:
     """The article, if the caller may read it."""
     stmt = select(Article).where(Article.id == article_id, article_is_readable_by(principal))
-    return _with_bylines(stmt) if bylines else stmt
+    return with_bylines(stmt) if bylines else stmt
 
 
 def public_articles_by_ids(article_ids: list[uuid.UUID]) -> Select:
     """The public ones of these articles, with bylines (in no particular order)."""
-    return _with_bylines(public_articles().where(Article.id.in_(article_ids)))
+    return with_bylines(public_articles().where(Article.id.in_(article_ids)))
 
 
-def article_by_slug(slug: str, principal=None, *, bylines: bool = True) -> Select:
-    stmt = select(Article).where(Article.slug == slug, article_is_readable_by(principal))
-    return _with_bylines(stmt) if bylines else stmt
+def article_by_slug(slug: str, principal=None) -> Select:
+    """The article, if the caller may read it (without bylines: reads embed `BYLINES_OF`)."""
+    return select(Article).where(Article.slug == slug, article_is_readable_by(principal))
 
 
-def related_articles(article_id: uuid.UUID, *, bylines: bool = True) -> Select:
-    """Public articles sharing a tag with the article: most shared tags first, then newest.
+def related_articles(article_id: uuid.UUID) -> Select:
+    """Public articles sharing a tag with the article: most shared tags first, then newest
+    (without bylines: the list embeds them from `BYLINES_OF`).
 
     The article itself and articles sharing no tag are left out; the ranking is one grouped
     subquery, so the statement count does not grow with the page size.
@@ -382,12 +383,12 @@ def related_articles(article_id: uuid.UUID, *, bylines: bool = True) -> Select:
         .join(shared, shared.c.article_id == Article.id)
         .order_by(shared.c.shared_tags.desc(), Article.published_at.desc(), Article.id.desc())
     )
-    return _with_bylines(stmt) if bylines else stmt
+    return stmt
 
 
 def any_article_by_id(article_id: uuid.UUID) -> Select:
     """Whatever its state, deleted included: for editorial actions, which check permissions."""
-    return _with_bylines(select(Article).where(Article.id == article_id))
+    return with_bylines(select(Article).where(Article.id == article_id))
 
 
 def gone_article(*, article_id: uuid.UUID | None = None, slug: str | None = None) -> Select:

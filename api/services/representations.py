@@ -69,11 +69,11 @@ def with_bylines(dumped: list[dict], rows, selected: tuple[str, ...]) -> list[di
     `selected` order: each author and tag as `ResourceRefSchema` shows it (id, slug, name)."""
     refs: dict[str, dict[str, list[dict]]] = {}
     for kind, article_id, _position, ref_id, slug, name in rows:
-        of_article = refs.setdefault(str(article_id), {"authors": [], "tags": []})
+        of_article = refs.setdefault(str(article_id), {field: [] for field in BYLINE_FIELDS})
         of_article[kind].append({"id": str(ref_id), "slug": slug, "name": name})
     merged = []
     for item in dumped:
-        bylines = refs.get(item["id"]) or {"authors": [], "tags": []}
+        bylines = refs.get(item["id"]) or {field: [] for field in BYLINE_FIELDS}
         merged.append(
             {
                 name: bylines[name] if name in BYLINE_FIELDS else item[name]
