@@ -268,7 +268,11 @@ class Blueprint(flask_smorest.Blueprint):
 
     def arguments(self, schema, *, location="json", required=True, **kwargs):
         """A partial update's body must be sent even though no field is: webargs reads a
-        missing body as `{}`, which would change nothing and answer 200."""
+        missing body as `{}`, which would change nothing and answer 200.
+
+        A schema class is made an instance once, here: webargs would make one per request."""
+        if isinstance(schema, type):
+            schema = schema()
         parse = super().arguments(schema, location=location, required=required, **kwargs)
         if location != "json" or not required or not getattr(schema, "partial", None):
             return parse

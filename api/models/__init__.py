@@ -29,9 +29,11 @@ from api.models.newsletter import (
 )
 from api.models.people import Author
 from api.models.site import SiteSettings
+from api.models.tallies import ARTICLE_TALLY_ID, ArticleTally
 
 __all__ = [
     "ARTICLE_STATUSES",
+    "ARTICLE_TALLY_ID",
     "CONTENT_VERSION_ID",
     "EVENT_TYPES",
     "MAIL_STATUSES",
@@ -42,6 +44,7 @@ __all__ = [
     "ArticleAuthor",
     "ArticleRevision",
     "ArticleTag",
+    "ArticleTally",
     "Author",
     "Change",
     "ContentVersion",

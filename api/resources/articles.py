@@ -81,7 +81,8 @@ class Articles(MethodView):
         stmt = queries.list_articles(current_principal(), dialect=dialect, bylines=False, **args)
         stmt = stmt.options(*representations.article_load_options(selected))
         if cursor is None:
-            return _dumped(page_response(paginate(db.session, stmt, page, per_page)), selected)
+            listed = paginate(db.session, stmt, page, per_page, total=queries.listing_total(**args))
+            return _dumped(page_response(listed), selected)
         result = keyset_paginate(
             db.session,
             stmt,

@@ -22,9 +22,14 @@ class Page:
         return max(1, ceil(self.total / self.per_page))
 
 
-def paginate(session: Session, stmt: Select, page: int, per_page: int) -> Page:
-    """Two statements: the count of the whole selection, then the requested slice."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+def paginate(
+    session: Session, stmt: Select, page: int, per_page: int, *, total: Select | None = None
+) -> Page:
+    """Two statements: the count of the whole selection, then the requested slice. `total`,
+    when given, counts the selection more cheaply than counting its rows."""
+    if total is None:
+        total = select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = session.scalar(total)
     items = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
 

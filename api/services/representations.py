@@ -64,13 +64,21 @@ def without_bylines(selected: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(name for name in selected if name not in BYLINE_FIELDS)
 
 
+def uuid_text(value: str) -> str:
+    """A UUID column read as text, written as the API writes ids (`str(uuid)`): SQLite keeps
+    its 32 hex digits, PostgreSQL answers it hyphenated already."""
+    if len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return value
+
+
 def with_bylines(dumped: list[dict], rows, selected: tuple[str, ...]) -> list[dict]:
     """Articles dumped without their bylines, given them from `queries.BYLINES_OF` rows in
     `selected` order: each author and tag as `ResourceRefSchema` shows it (id, slug, name)."""
     refs: dict[str, dict[str, list[dict]]] = {}
     for kind, article_id, _position, ref_id, slug, name in rows:
-        of_article = refs.setdefault(str(article_id), {field: [] for field in BYLINE_FIELDS})
-        of_article[kind].append({"id": str(ref_id), "slug": slug, "name": name})
+        of_article = refs.setdefault(uuid_text(article_id), {field: [] for field in BYLINE_FIELDS})
+        of_article[kind].append({"id": uuid_text(ref_id), "slug": slug, "name": name})
     merged = []
     for item in dumped:
         bylines = refs.get(item["id"]) or {field: [] for field in BYLINE_FIELDS}

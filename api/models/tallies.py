@@ -1,0 +1,23 @@
+"""Counts the database keeps as rows change, so that reading one costs a row, not a scan."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, CheckConstraint, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import Base
+
+ARTICLE_TALLY_ID = 1  # the one row
+
+
+class ArticleTally(Base):
+    """How many articles are listed: published or scheduled, with a publication time, and not
+    deleted, whether or not their time has come. Kept by triggers on `articles` (migration
+    0009) in the transaction of every insert, update and delete, whatever makes it: the public
+    count is this less the listed articles not yet due (`queries.public_article_total`)."""
+
+    __tablename__ = "article_tally"
+    __table_args__ = (CheckConstraint(f"id = {ARTICLE_TALLY_ID}", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    listed: Mapped[int] = mapped_column(BigInteger)

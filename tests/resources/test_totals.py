@@ -1,0 +1,220 @@
+"""The public list's `meta.total`: counted from the article tally the database keeps (migration
+0009) when the list is unfiltered, row by row otherwise; right after every change of an article,
+whatever makes it."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic import command
+from sqlalchemy import func, select, text
+
+from api import create_app
+from api.cli import alembic_config
+from api.db import db
+from api.models import Article, ArticleTally
+from api.services import queries
+from api.services.visibility import PUBLIC_STATUSES, article_is_public
+from schemas.articles import ArticleQueryArgsSchema
+
+
+def _listed(session) -> int:
+    """The listed set counted row by row, as the tally should hold it."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Article)
+        .where(
+            Article.status.in_(PUBLIC_STATUSES),
+            Article.published_at.is_not(None),
+            Article.deleted_at.is_(None),
+        )
+    )
+
+
+def _public(session) -> int:
+    return session.scalar(select(func.count()).select_from(Article).where(article_is_public()))
+
+
+def _total(client, query: str = "", headers=None) -> int:
+    response = client.get(f"/v1/articles?per_page=1{query}", headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["meta"]["total"]
+
+
+def _check(client, session) -> int:
+    """The tally, the cheap count and the list's total all agree with counting the rows."""
+    session.expire_all()
+    assert session.scalar(select(ArticleTally.listed)) == _listed(session)
+    assert session.scalar(queries.public_article_total()) == _public(session)
+    total = _total(client)
+    assert total == _public(session)
+    return total
+
+
+def _etag(client, editor, article_id) -> str:
+    return client.get(f"/v1/articles/{article_id}", headers=editor).headers["ETag"]
+
+
+def test_every_step_of_an_articles_life_moves_the_total(client, session, editor, admin):
+    start = _check(client, session)
+    draft = client.post("/v1/articles", json={"title": "Un brouillon"}, headers=editor)
+    article_id = draft.get_json()["data"]["id"]
+    assert _check(client, session) == start  # a draft is not listed
+
+    soon = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    path = f"/v1/articles/{article_id}"
+    assert (
+        client.post(f"{path}/schedule", json={"published_at": soon}, headers=editor).status_code
+        == 200
+    )
+    assert _check(client, session) == start  # listed, not yet due
+
+    assert client.post(f"{path}/publish", headers=editor).status_code == 200
+    assert _check(client, session) == start + 1
+    assert client.post(f"{path}/unpublish", headers=editor).status_code == 200
+    assert _check(client, session) == start
+    assert client.post(f"{path}/publish", headers=editor).status_code == 200
+    assert _check(client, session) == start + 1
+    assert client.post(f"{path}/archive", headers=editor).status_code == 200
+    assert _check(client, session) == start
+    assert client.post(f"{path}/publish", headers=editor).status_code == 200
+    assert _check(client, session) == start + 1
+
+    headers = {**editor, "If-Match": _etag(client, editor, article_id)}
+    assert client.delete(path, headers=headers).status_code == 204
+    assert _check(client, session) == start
+    assert client.post(f"{path}/restore", headers=editor).status_code == 200
+    assert _check(client, session) == start + 1
+    headers = {**editor, "If-Match": _etag(client, editor, article_id)}
+    assert client.delete(path, headers=headers).status_code == 204
+    assert client.post(f"{path}/purge", headers=admin).status_code == 204
+    assert _check(client, session) == start
+
+
+def test_a_scheduled_article_counts_once_its_time_has_come(client, session, make_article):
+    start = _check(client, session)
+    later = make_article(status="scheduled", published_at=datetime.now(UTC) + timedelta(hours=1))
+    assert _check(client, session) == start
+    later.published_at = datetime.now(UTC) - timedelta(seconds=1)  # the clock passed it
+    session.commit()
+    assert _check(client, session) == start + 1
+
+
+def test_rows_changed_by_hand_keep_the_tally(client, session, make_article):
+    """Triggers keep it, not the API: SQL typed by an operator counts too."""
+    articles = [make_article() for _ in range(3)]
+    start = _check(client, session)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    ids = [article.id.hex if sqlite else article.id for article in articles]
+    session.execute(
+        text("UPDATE articles SET status = 'draft' WHERE id IN (:a, :b)"),
+        {"a": ids[0], "b": ids[1]},
+    )
+    session.commit()
+    assert _check(client, session) == start - 2
+    session.execute(
+        text("UPDATE articles SET deleted_at = published_at WHERE id = :a"), {"a": ids[2]}
+    )
+    session.commit()
+    assert _check(client, session) == start - 3
+    session.execute(
+        text("UPDATE articles SET deleted_at = NULL, title = 'x' WHERE id = :a"), {"a": ids[2]}
+    )
+    session.commit()
+    assert _check(client, session) == start - 2
+    session.execute(text("DELETE FROM articles WHERE id = :a"), {"a": ids[2]})
+    session.commit()
+    assert _check(client, session) == start - 3
+
+
+def test_an_import_moves_the_total(client, session, runner, tmp_path):
+    start = _check(client, session)
+    records = [
+        {
+            "type": "article",
+            "slug": f"importe-{n}",
+            "title": f"Importé {n}",
+            "body": "Texte.",
+            "status": "published" if n else "draft",
+            "published_at": "2024-05-21T08:00:00Z",
+        }
+        for n in range(5)
+    ]
+    source = tmp_path / "articles.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    result = runner.invoke(args=["import", str(source), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert _check(client, session) == start + 4
+
+
+@pytest.mark.postgresql
+def test_truncate_zeroes_the_tally(client, session, make_article):
+    make_article()
+    session.execute(text("TRUNCATE articles CASCADE"))
+    session.commit()
+    assert session.scalar(select(ArticleTally.listed)) == 0
+    assert _check(client, session) == 0
+
+
+# The list arguments that narrow nothing, or shape the items rather than choose them
+NOT_FILTERS = {"page", "per_page", "cursor", "sort", "fields", "formats"}
+
+
+def _filters():
+    return sorted(set(ArticleQueryArgsSchema().fields) - NOT_FILTERS)
+
+
+@pytest.mark.parametrize("name", _filters())
+def test_a_filtered_list_is_counted_row_by_row(
+    name, client, session, editor, make_article, make_tag, make_author
+):
+    """Each filter of the list narrows its total: none is counted by the tally (a filter added
+    to the list arguments lands here by itself, and fails until it gets a value below)."""
+    tag, author = make_tag(), make_author()
+    make_article(tags=[tag.slug], authors=[author.slug], language="en", title="Séoul zébrure")
+    make_article(published_at=datetime(2020, 1, 1, tzinfo=UTC))
+    make_article(status="draft")
+    deleted = make_article()
+    deleted.deleted_at = datetime.now(UTC)
+    session.commit()
+    values = {
+        "tag": tag.slug,
+        "author": author.slug,
+        "lang": "en",
+        "q": "zébrure",
+        "published_after": "2024-01-01T00:00:00Z",
+        "published_before": "2021-01-01T00:00:00Z",
+        "updated_since": f"{datetime.now(UTC).year + 1}-01-01T00:00:00Z",
+        "status": "draft",
+        "deleted": "true",
+    }
+    assert name in values, f"give the new filter `{name}` a value that narrows the list"
+    response = client.get(f"/v1/articles?per_page=100&{name}={values[name]}", headers=editor)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["meta"]["total"] == len(body["data"]) < _public(session)
+
+
+def test_the_tally_counts_what_was_there_when_migrated(fresh_database):
+    """Migrating up to it counts the articles already there."""
+    app = create_app({"DATABASE_URL": fresh_database.url("tally_fill"), "TESTING": True})
+    published = datetime(2024, 5, 21, 8, tzinfo=UTC)
+    with app.app_context():
+        config = alembic_config(app)
+        command.upgrade(config, "0008")
+        for n, (status, deleted_at) in enumerate(
+            [("published", None), ("scheduled", None), ("draft", None), ("published", published)]
+        ):
+            db.session.add(
+                Article(
+                    slug=f"avant-{n}",
+                    title="Avant",
+                    status=status,
+                    published_at=published,
+                    deleted_at=deleted_at,
+                )
+            )
+        db.session.commit()
+        command.upgrade(config, "head")
+        assert db.session.scalar(select(ArticleTally.listed)) == 2
+    db.engine(app).dispose()
