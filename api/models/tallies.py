@@ -14,7 +14,7 @@ class ArticleTally(Base):
     """How many articles are listed: published or scheduled, with a publication time, and not
     deleted, whether or not their time has come. Kept by triggers on `articles` (migration
     0009) in the transaction of every insert, update and delete, whatever makes it: the public
-    count is this less the listed articles not yet due (`queries.public_article_total`)."""
+    count is this less the listed articles not yet due (`queries.PUBLIC_ARTICLE_TOTAL`)."""
 
     __tablename__ = "article_tally"
     __table_args__ = (CheckConstraint(f"id = {ARTICLE_TALLY_ID}", name="single_row"),)

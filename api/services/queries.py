@@ -35,7 +35,6 @@ from sqlalchemy.orm import ORMExecuteState, Session, selectinload, with_expressi
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
-from api.db import utcnow
 from api.models import (
     ARTICLE_TALLY_ID,
     ApiKey,
@@ -62,6 +61,7 @@ from api.services.visibility import (
     article_is_public,
     article_is_readable_by,
     article_was_public,
+    now_when_run,
     public_articles,
 )
 
@@ -155,30 +155,33 @@ _NARROWING = ("tag", "author", "lang", "published_after", "published_before", "u
 
 def listing_total(**filters) -> Select | None:
     """A cheaper count of what `list_articles(**filters)` lists, when there is one: the
-    public listing unfiltered is counted from the tally (`public_article_total`); any other
+    public listing unfiltered is counted from the tally (`PUBLIC_ARTICLE_TOTAL`); any other
     is counted row by row (None). Decides as `list_articles` does."""
     if filters.get("deleted") or filters.get("status"):
         return None
     if any(filters.get(name) is not None for name in _NARROWING):
         return None
-    return public_article_total()
+    return PUBLIC_ARTICLE_TOTAL
 
 
-def public_article_total(now: datetime | None = None) -> Select:
-    """How many articles are public: the tally of listed articles (kept by triggers, migration
-    0009) less those listed whose time has not come — an index range over the scheduled
-    future, whatever the number of articles published."""
+def _public_article_total() -> Select:
     not_yet_due = (
         select(func.count())
         .select_from(Article)
         .where(
             Article.status.in_(PUBLIC_STATUSES),
-            Article.published_at > (now or utcnow()),
+            Article.published_at > now_when_run(),
             Article.deleted_at.is_(None),
         )
         .scalar_subquery()
     )
     return select(ArticleTally.listed - not_yet_due).where(ArticleTally.id == ARTICLE_TALLY_ID)
+
+
+# How many articles are public: the tally of listed articles (kept by triggers, migration 0009)
+# less those listed whose time has not come when it runs — an index range over the scheduled
+# future, whatever the number of articles published
+PUBLIC_ARTICLE_TOTAL = _public_article_total()
 
 
 def _bylines_of() -> CompoundSelect:

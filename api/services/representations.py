@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy.orm import defer, undefer
 
 from api.models import Article
@@ -48,12 +50,14 @@ def article_fields(
     return tuple(name for name in all_fields if name in chosen)
 
 
-def article_load_options(selected: tuple[str, ...]) -> list:
-    """Loader options leaving out the body columns no selected field shows."""
+@lru_cache(maxsize=256)
+def article_load_options(selected: tuple[str, ...]) -> tuple:
+    """Loader options leaving out the body columns no selected field shows (made once per
+    selection: options are immutable, and building them costs more than a primary-key read)."""
     options = [defer(column) for name, column in _BODY_COLUMNS.items() if name not in selected]
     if "body_text" in selected:
         options.append(undefer(Article.body_text))
-    return options
+    return tuple(options)
 
 
 # The embedded references a list page fills from one statement (`queries.BYLINES_OF`)
@@ -77,8 +81,11 @@ def with_bylines(dumped: list[dict], rows, selected: tuple[str, ...]) -> list[di
     `selected` order: each author and tag as `ResourceRefSchema` shows it (id, slug, name)."""
     refs: dict[str, dict[str, list[dict]]] = {}
     for kind, article_id, _position, ref_id, slug, name in rows:
-        of_article = refs.setdefault(uuid_text(article_id), {field: [] for field in BYLINE_FIELDS})
+        of_article = refs.get(article_id)
+        if of_article is None:
+            of_article = refs[article_id] = {field: [] for field in BYLINE_FIELDS}
         of_article[kind].append({"id": uuid_text(ref_id), "slug": slug, "name": name})
+    refs = {uuid_text(article_id): bylines for article_id, bylines in refs.items()}
     merged = []
     for item in dumped:
         bylines = refs.get(item["id"]) or {field: [] for field in BYLINE_FIELDS}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select
 
 from api.db import utcnow
 from api.models import Article
@@ -16,27 +16,41 @@ if TYPE_CHECKING:
 PUBLIC_STATUSES = ("published", "scheduled")
 
 
-def article_is_public(now: datetime | None = None) -> ColumnElement[bool]:
-    """Published or scheduled, its publication time come, and not deleted.
-
-    A scheduled article becomes public when its time comes, with no job to flip it.
-    """
+def _public_rule(now, *, deleted: bool) -> ColumnElement[bool]:
+    """Published or scheduled with its time come by `now`; since deleted, or not."""
     return and_(
         Article.status.in_(PUBLIC_STATUSES),
         Article.published_at.is_not(None),
-        Article.published_at <= (now or utcnow()),
-        Article.deleted_at.is_(None),
+        Article.published_at <= now,
+        Article.deleted_at.is_not(None) if deleted else Article.deleted_at.is_(None),
     )
+
+
+def now_when_run() -> BindParameter:
+    """The current time, read each time a statement holding it runs (not when it is built)."""
+    return bindparam(
+        "now", callable_=lambda: utcnow(), type_=Article.published_at.type, unique=True
+    )
+
+
+# The rules as of "now", built once and shared by every statement: building one costs more
+# than a primary-key read, and a read builds several statements
+_IS_PUBLIC_NOW = _public_rule(now_when_run(), deleted=False)
+_WAS_PUBLIC_NOW = _public_rule(now_when_run(), deleted=True)
+
+
+def article_is_public(now: datetime | None = None) -> ColumnElement[bool]:
+    """Published or scheduled, its publication time come, and not deleted: as of `now`, or
+    of the moment the statement runs.
+
+    A scheduled article becomes public when its time comes, with no job to flip it.
+    """
+    return _IS_PUBLIC_NOW if now is None else _public_rule(now, deleted=False)
 
 
 def article_was_public(now: datetime | None = None) -> ColumnElement[bool]:
     """Deleted after it had been public: reads of it answer 410 Gone rather than 404."""
-    return and_(
-        Article.status.in_(PUBLIC_STATUSES),
-        Article.published_at.is_not(None),
-        Article.published_at <= (now or utcnow()),
-        Article.deleted_at.is_not(None),
-    )
+    return _WAS_PUBLIC_NOW if now is None else _public_rule(now, deleted=True)
 
 
 def article_is_readable_by(principal: Principal | None) -> ColumnElement[bool]:

@@ -45,7 +45,7 @@ def _check(client, session) -> int:
     """The tally, the cheap count and the list's total all agree with counting the rows."""
     session.expire_all()
     assert session.scalar(select(ArticleTally.listed)) == _listed(session)
-    assert session.scalar(queries.public_article_total()) == _public(session)
+    assert session.scalar(queries.PUBLIC_ARTICLE_TOTAL) == _public(session)
     total = _total(client)
     assert total == _public(session)
     return total
