@@ -78,10 +78,21 @@ class Articles(MethodView):
             descending = args["sort"][0][1]
             args["seek"] = keyset_seek(Article.published_at, cursor, descending=descending)
         dialect = db.session.get_bind().dialect.name
-        stmt = queries.list_articles(current_principal(), dialect=dialect, bylines=False, **args)
-        stmt = stmt.options(*representations.article_load_options(selected))
+        principal, options = current_principal(), representations.article_load_options(selected)
+        stmt = queries.list_articles(principal, dialect=dialect, bylines=False, **args)
+        stmt = stmt.options(*options)
         if cursor is None:
-            listed = paginate(db.session, stmt, page, per_page, total=queries.listing_total(**args))
+            keys_first = queries.page_keys_first(principal, **args)
+            if keys_first is not None:
+                keys_first = keys_first[0], keys_first[1].options(*options)
+            listed = paginate(
+                db.session,
+                stmt,
+                page,
+                per_page,
+                total=queries.listing_total(**args),
+                keys_first=keys_first,
+            )
             return _dumped(page_response(listed), selected)
         result = keyset_paginate(
             db.session,

@@ -23,14 +23,29 @@ class Page:
 
 
 def paginate(
-    session: Session, stmt: Select, page: int, per_page: int, *, total: Select | None = None
+    session: Session,
+    stmt: Select,
+    page: int,
+    per_page: int,
+    *,
+    total: Select | None = None,
+    keys_first: tuple[ColumnElement, Select] | None = None,
 ) -> Page:
     """Two statements: the count of the whole selection, then the requested slice. `total`,
-    when given, counts the selection more cheaply than counting its rows."""
+    when given, counts the selection more cheaply than counting its rows.
+
+    `keys_first`, a key column and a statement reading the same rows in the same order
+    without `stmt`'s narrowing filters: the slice's keys are chosen first, in a subquery the
+    indexes can answer alone, and that statement reads only their rows (a deferred join) —
+    for filters that would otherwise sort whole rows to keep a page of them."""
     if total is None:
         total = select(func.count()).select_from(stmt.order_by(None).subquery())
     total = session.scalar(total)
-    items = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+    if keys_first is not None:
+        key, rows = keys_first
+        stmt = rows.where(key.in_(stmt.with_only_columns(key)))
+    items = session.scalars(stmt).all()
     return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
 
 

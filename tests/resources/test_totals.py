@@ -218,3 +218,30 @@ def test_the_tally_counts_what_was_there_when_migrated(fresh_database):
         command.upgrade(config, "head")
         assert db.session.scalar(select(ArticleTally.listed)) == 2
     db.engine(app).dispose()
+
+
+@pytest.mark.parametrize("name", ["tag", "author"])
+def test_a_linked_filters_pages_read_keys_first(
+    name, client, session, count_statements, make_article, make_tag, make_author
+):
+    """A tag's or an author's page chooses its ids in a subquery before reading rows, and
+    pages through exactly what one long page lists, in the same order."""
+    tag, author = make_tag(), make_author()
+    for day in range(7):
+        make_article(
+            tags=[tag.slug],
+            authors=[author.slug],
+            published_at=datetime(2024, 5, 1 + day % 3, tzinfo=UTC),  # ties broken by id
+        )
+    make_article()  # neither
+    query = f"/v1/articles?fields=id&{name}={tag.slug if name == 'tag' else author.slug}"
+    whole = [a["id"] for a in client.get(f"{query}&per_page=100").get_json()["data"]]
+    assert len(whole) == 7
+    paged = []
+    for page in (1, 2, 3, 4):
+        body = client.get(f"{query}&per_page=3&page={page}").get_json()
+        assert body["meta"]["total"] == 7
+        paged += [a["id"] for a in body["data"]]
+    assert paged == whole
+    pages = [s for s in count_statements.statements if "LIMIT" in s and "count(" not in s]
+    assert pages and all(s.rstrip().endswith(("DESC", "desc")) for s in pages), pages
