@@ -41,8 +41,10 @@ from functools import cached_property
 from http import HTTPStatus
 
 import orjson
+import psycopg
 from flask import Flask, Response, current_app, g, request
 from flask_cors.core import FLASK_CORS_EVALUATED
+from psycopg import pq
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -221,6 +223,23 @@ class _Redis:
             self._failed(error)
 
 
+_PREPARED = b"newsdesk_content_version"
+
+
+def _checked(result, expected: pq.ExecStatus):
+    if result.status != expected:
+        raise psycopg.OperationalError(result.get_error_message())
+    return result
+
+
+def _read_prepared(pgconn) -> int | None:
+    """The version through the statement `_VersionReader` prepared on the connection, with
+    libpq's own call (psycopg's `pq` layer, no cursor): a replayed response's one round
+    trip, with a third less work around it than a cursor's."""
+    result = _checked(pgconn.exec_prepared(_PREPARED, []), pq.ExecStatus.TUPLES_OK)
+    return int(result.get_value(0, 0)) if result.ntuples else None
+
+
 class _VersionReader:
     """Reads the content version on a connection of its own in autocommit, one per thread
     (outside the app's pool, which it never takes from): it sees every committed write at
@@ -236,16 +255,21 @@ class _VersionReader:
         if connection is None:
             connection = self.engine.raw_connection()
             driver = connection.driver_connection
+            self.local.connection = connection  # closed by `close` if what follows fails
             if self.engine.dialect.name == "postgresql":
                 driver.rollback()  # a pre-ping may have begun a transaction
                 driver.autocommit = True
-            self.local.connection = connection
+                prepared = driver.pgconn.prepare(_PREPARED, _VERSION_SQL.encode())
+                _checked(prepared, pq.ExecStatus.COMMAND_OK)
         return connection
 
     def read(self) -> int | None:
         self.reads += 1
         try:
-            cursor = self._connection().cursor()
+            connection = self._connection()
+            if self.engine.dialect.name == "postgresql":
+                return _read_prepared(connection.driver_connection.pgconn)
+            cursor = connection.cursor()
             try:
                 cursor.execute(_VERSION_SQL)
                 row = cursor.fetchone()

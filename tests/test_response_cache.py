@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 from api import create_app, response_cache
@@ -326,3 +326,24 @@ def test_the_cache_is_on_except_in_testing_unless_asked(settings, on):
     app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x", **settings})
     assert response_cache.enabled(app) is on
     assert (response_cache.EXTENSION in app.extensions) is on
+
+
+@pytest.mark.postgresql
+def test_a_version_connection_the_server_dropped_is_replaced(make_app):
+    """The version is read with a statement prepared on the reader's own connection: when
+    the server drops that connection, the read goes on uncached, and the next one connects
+    and prepares again."""
+    app = make_app()
+    client = app.test_client()
+    slug, _ = _write_article(app)
+    assert client.get("/v1/articles").status_code == 200
+    reader = app.extensions[response_cache.EXTENSION].versions
+    first = reader.read()
+    pid = reader.local.connection.driver_connection.info.backend_pid
+    with db.engine(app).connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    assert reader.read() is None  # the dropped connection: no version, so no replay
+    response = client.get("/v1/articles")
+    assert response.status_code == 200 and slug in _slugs(response)
+    assert reader.read() == first  # a new connection, its statement prepared again
+    assert reader.local.connection.driver_connection.info.backend_pid != pid
