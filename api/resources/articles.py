@@ -82,16 +82,13 @@ class Articles(MethodView):
         stmt = queries.list_articles(principal, dialect=dialect, bylines=False, **args)
         stmt = stmt.options(*options)
         if cursor is None:
-            keys_first = queries.page_keys_first(principal, **args)
-            if keys_first is not None:
-                keys_first = keys_first[0], keys_first[1].options(*options)
             listed = paginate(
                 db.session,
                 stmt,
                 page,
                 per_page,
                 total=queries.listing_total(**args),
-                keys_first=keys_first,
+                keys_first=queries.page_keys_first(principal, options, **args),
             )
             return _dumped(page_response(listed), selected)
         result = keyset_paginate(

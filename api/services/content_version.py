@@ -63,7 +63,7 @@ def _writes_content(table) -> bool:
     return getattr(table, "name", None) not in BOOKKEEPING_TABLES
 
 
-def _flush_writes_content(session: Session) -> None:
+def _bump_if_flushing_content(session: Session) -> None:
     changed = (obj for obj in session.dirty if session.is_modified(obj))
     written = chain(session.new, session.deleted, changed)
     if any(_writes_content(type(obj).__table__) for obj in written):
@@ -74,12 +74,12 @@ def _before_flush(session: Session, _flush_context, _instances) -> None:
     # Before the flush writes its rows: on PostgreSQL a writer then locks the version's row
     # before those of the rows it writes (the article tally's among them, migration 0009), in
     # the order a statement run through the session takes them, so two never wait on each other
-    _flush_writes_content(session)
+    _bump_if_flushing_content(session)
 
 
 def _after_flush(session: Session, _flush_context) -> None:
     # What another listener added during the flush
-    _flush_writes_content(session)
+    _bump_if_flushing_content(session)
 
 
 def _do_orm_execute(state: ORMExecuteState) -> None:

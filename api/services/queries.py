@@ -168,17 +168,19 @@ def listing_total(**filters) -> Select | None:
 _LINKED = ("tag", "author")
 
 
-def page_keys_first(principal=None, **filters) -> tuple[ColumnElement, Select] | None:
+def page_keys_first(
+    principal=None, load_options=(), **filters
+) -> tuple[ColumnElement, Select] | None:
     """How a page of `list_articles(principal, **filters)` is read keys first (see
     `pagination.paginate`), when that is cheaper: a tag's or an author's articles are found
     through the link table, out of publication order, and choosing a page of ids from an
     index before reading its rows costs a third of sorting whole rows (SQLite). Their rows
     are read by id under the same rule and order. None for the others: the indexes hand
-    them out already in order."""
+    them out already in order. The rows are loaded with `load_options`."""
     if filters.get("q") is not None or all(filters.get(name) is None for name in _LINKED):
         return None
     rule = {name: filters.get(name) for name in ("status", "deleted", "sort")}
-    return Article.id, list_articles(principal, bylines=False, **rule)
+    return Article.id, list_articles(principal, bylines=False, **rule).options(*load_options)
 
 
 def _public_article_total() -> Select:
