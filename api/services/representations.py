@@ -70,8 +70,10 @@ def without_bylines(selected: tuple[str, ...]) -> tuple[str, ...]:
 
 def uuid_text(value: str) -> str:
     """A UUID column read as text, written as the API writes ids (`str(uuid)`): SQLite keeps
-    its 32 hex digits, PostgreSQL answers it hyphenated already."""
+    its 32 hex digits (lowercase as SQLAlchemy writes them; a row typed in by hand may not
+    be), PostgreSQL answers it hyphenated already."""
     if len(value) == 32:
+        value = value.lower()
         return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
     return value
 
