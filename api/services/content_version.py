@@ -64,6 +64,8 @@ def _writes_content(table) -> bool:
 
 
 def _bump_if_flushing_content(session: Session) -> None:
+    if session.info.get(_BUMPED):
+        return  # once per transaction: nothing to look at
     changed = (obj for obj in session.dirty if session.is_modified(obj))
     written = chain(session.new, session.deleted, changed)
     if any(_writes_content(type(obj).__table__) for obj in written):
