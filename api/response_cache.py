@@ -54,11 +54,11 @@ from werkzeug.wrappers import Request as WerkzeugRequest
 
 from api import caching
 from api.auth import current_principal
-from api.db import build_engine, db, utcnow
+from api.db import build_engine, db
 from api.errors import _REQUEST_ID
 from api.models import CONTENT_VERSION_ID, Article
 from api.services import content_version
-from api.services.visibility import PUBLIC_STATUSES
+from api.services.visibility import article_is_due_later
 
 EXTENSION = "newsdesk.response_cache"
 # What may be cached: reads whose body depends only on the content, the URL and the caller
@@ -343,11 +343,7 @@ class ResponseCache:
         known = self._next_publication
         if known is None or known[0] != version or known[1] <= now:
             moment = db.session.scalar(
-                select(func.min(Article.published_at)).where(
-                    Article.status.in_(PUBLIC_STATUSES),
-                    Article.published_at > utcnow(),
-                    Article.deleted_at.is_(None),
-                )
+                select(func.min(Article.published_at)).where(article_is_due_later())
             )
             known = (version, moment.timestamp() if moment else float("inf"))
             self._next_publication = known

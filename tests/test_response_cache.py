@@ -244,8 +244,7 @@ def clock(monkeypatch):
 
         monotonic = staticmethod(real_time.monotonic)
 
-    monkeypatch.setattr(visibility, "utcnow", now)
-    monkeypatch.setattr(response_cache, "utcnow", now)
+    monkeypatch.setattr(visibility, "utcnow", now)  # every "now" a statement reads
     monkeypatch.setattr(response_cache, "time", Time)
     return lambda seconds: shift.update(seconds=shift["seconds"] + seconds)
 

@@ -57,11 +57,10 @@ from api.models import (
 )
 from api.models.site import SITE_SETTINGS_ID
 from api.services.visibility import (
-    PUBLIC_STATUSES,
+    article_is_due_later,
     article_is_public,
     article_is_readable_by,
     article_was_public,
-    now_when_run,
     public_articles,
 )
 
@@ -185,14 +184,7 @@ def page_keys_first(
 
 def _public_article_total() -> Select:
     not_yet_due = (
-        select(func.count())
-        .select_from(Article)
-        .where(
-            Article.status.in_(PUBLIC_STATUSES),
-            Article.published_at > now_when_run(),
-            Article.deleted_at.is_(None),
-        )
-        .scalar_subquery()
+        select(func.count()).select_from(Article).where(article_is_due_later()).scalar_subquery()
     )
     return select(ArticleTally.listed - not_yet_due).where(ArticleTally.id == ARTICLE_TALLY_ID)
 

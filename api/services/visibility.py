@@ -53,6 +53,19 @@ def article_was_public(now: datetime | None = None) -> ColumnElement[bool]:
     return _WAS_PUBLIC_NOW if now is None else _public_rule(now, deleted=True)
 
 
+# Listed (published or scheduled, not deleted) with its time still to come when a statement
+# runs: what the public total subtracts from the tally, and when a cached list next changes
+_DUE_LATER = and_(
+    Article.status.in_(PUBLIC_STATUSES),
+    Article.published_at > now_when_run(),
+    Article.deleted_at.is_(None),
+)
+
+
+def article_is_due_later() -> ColumnElement[bool]:
+    return _DUE_LATER
+
+
 def article_is_readable_by(principal: Principal | None) -> ColumnElement[bool]:
     """The public's articles; plus an author's own, and for editors every undeleted article."""
     if principal is None or not principal.at_least("author"):
