@@ -102,6 +102,7 @@ class EngineSettings:
     statement_timeout: float
     idle_in_transaction_timeout: float
     busy_timeout: float
+    sqlite_cache_kib: int
 
     @classmethod
     def from_config(cls, config) -> EngineSettings:
@@ -114,10 +115,11 @@ class EngineSettings:
             statement_timeout=config["DATABASE_STATEMENT_TIMEOUT"],
             idle_in_transaction_timeout=config["DATABASE_IDLE_IN_TRANSACTION_TIMEOUT"],
             busy_timeout=config["DATABASE_BUSY_TIMEOUT"],
+            sqlite_cache_kib=config["DATABASE_SQLITE_CACHE_KIB"],
         )
 
 
-def _sqlite_on_connect(busy_timeout: float):
+def _sqlite_on_connect(busy_timeout: float, cache_kib: int | None):
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (savepoints work then).
         dbapi_connection.isolation_level = None
@@ -125,6 +127,8 @@ def _sqlite_on_connect(busy_timeout: float):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA journal_mode=WAL")
+        if cache_kib:  # a negative size is in KiB, a positive one in pages
+            cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
         cursor.close()
 
     return on_connect
@@ -182,6 +186,9 @@ def build_engine(
         options.setdefault("max_overflow", settings.max_overflow)
         options.setdefault("pool_timeout", settings.pool_timeout)
         options.setdefault("pool_recycle", settings.pool_recycle)
+        # The connection used last serves the next request: its caches (SQLite's pages,
+        # PostgreSQL's prepared statements) are warm; the others wait for bursts
+        options.setdefault("pool_use_lifo", True)
         if parsed.get_backend_name() == "postgresql":
             options["connect_args"] = {
                 **_postgresql_options(parsed, settings),
@@ -190,7 +197,8 @@ def build_engine(
     engine = create_engine(parsed, **options)
     if sqlite:
         busy_timeout = settings.busy_timeout if settings is not None else MIGRATION_BUSY_TIMEOUT
-        event.listen(engine, "connect", _sqlite_on_connect(busy_timeout))
+        cache_kib = settings.sqlite_cache_kib if settings is not None else None
+        event.listen(engine, "connect", _sqlite_on_connect(busy_timeout, cache_kib))
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 

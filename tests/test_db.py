@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from api import create_app
 from api.db import db
 from api.models import Article, ArticleTag
 
@@ -48,3 +49,35 @@ def test_deleting_an_article_removes_its_links(session, make_article, make_tag):
 def test_postgresql_stores_timestamps_with_time_zone(app):
     columns = {c["name"]: c for c in inspect(db.engine(app)).get_columns("articles")}
     assert columns["published_at"]["type"].timezone is True
+
+
+def _sqlite_app(tmp_path, **config):
+    return create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'cache.sqlite3'}", **config})
+
+
+@pytest.mark.parametrize("kib", [16384, 512])
+def test_sqlite_connections_keep_the_page_cache_configured(tmp_path, kib):
+    """SQLite's default page cache (2,000 KiB) is smaller than what a list page reads."""
+    app = _sqlite_app(tmp_path, DATABASE_SQLITE_CACHE_KIB=kib)
+    engine = db.engine(app)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -kib
+    finally:
+        engine.dispose()
+
+
+def test_the_pool_hands_out_the_connection_used_last(tmp_path):
+    """Last in, first out: the warm connection serves the next request, the others wait."""
+    app = _sqlite_app(tmp_path)
+    engine = db.engine(app)
+    try:
+        first, second = engine.raw_connection(), engine.raw_connection()
+        used_last = first.driver_connection
+        second.close()
+        first.close()
+        again = engine.raw_connection()
+        assert again.driver_connection is used_last
+        again.close()
+    finally:
+        engine.dispose()

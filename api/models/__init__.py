@@ -29,7 +29,7 @@ from api.models.newsletter import (
 )
 from api.models.people import Author
 from api.models.site import SiteSettings
-from api.models.tallies import ARTICLE_TALLY_ID, ArticleTally
+from api.models.tallies import ARTICLE_TALLY_ID, ArticleTally, TagTally
 
 __all__ = [
     "ARTICLE_STATUSES",
@@ -57,6 +57,7 @@ __all__ = [
     "SlugRedirect",
     "Subscriber",
     "Tag",
+    "TagTally",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

@@ -43,12 +43,14 @@ class ArticleAuthor(Base):
     """An author's place in an article's byline."""
 
     __tablename__ = "article_authors"
+    # An author's articles read from the index alone (migration 0011)
+    __table_args__ = (Index("ix_article_authors_author_id_article_id", "author_id", "article_id"),)
 
     article_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
     author_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("authors.id", ondelete="RESTRICT"), primary_key=True, index=True
+        ForeignKey("authors.id", ondelete="RESTRICT"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -59,12 +61,14 @@ class ArticleTag(Base):
     """A tag's place in an article's tag list (the first is the primary tag)."""
 
     __tablename__ = "article_tags"
+    # A tag's articles read from the index alone (migration 0011)
+    __table_args__ = (Index("ix_article_tags_tag_id_article_id", "tag_id", "article_id"),)
 
     article_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
     tag_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tags.id", ondelete="RESTRICT"), primary_key=True, index=True
+        ForeignKey("tags.id", ondelete="RESTRICT"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer
+import uuid
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base
@@ -20,4 +22,17 @@ class ArticleTally(Base):
     __table_args__ = (CheckConstraint(f"id = {ARTICLE_TALLY_ID}", name="single_row"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    listed: Mapped[int] = mapped_column(BigInteger)
+
+
+class TagTally(Base):
+    """How many of a tag's articles are listed (the article tally's rule, per tag). Kept by
+    triggers on `tags`, `article_tags` and `articles` (migration 0010): a tag's public count
+    is this less its listed articles not yet due (`queries.tag_article_total`)."""
+
+    __tablename__ = "tag_tally"
+
+    tag_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True
+    )
     listed: Mapped[int] = mapped_column(BigInteger)

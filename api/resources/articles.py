@@ -285,15 +285,19 @@ def readable_article(
     instead); else 410 if it was deleted after being public, 301 if the slug is a former
     one, 404 otherwise."""
     session, principal = db.session, current_principal()
-    if article_id is not None:
-        stmt = queries.article_by_id(article_id, principal, bylines=False)
+    options = () if selected is None else representations.article_load_options(selected)
+    if principal is None and not bylines:  # a reader: a statement built once
+        key = "id" if article_id is not None else "slug"
+        stmt = queries.public_article_by(key, options)
+        article = session.scalar(stmt, {"key": article_id if article_id is not None else slug})
     else:
-        stmt = queries.article_by_slug(slug, principal)
-    if bylines:
-        stmt = queries.with_bylines(stmt)
-    if selected is not None:
-        stmt = stmt.options(*representations.article_load_options(selected))
-    article = session.scalar(stmt)
+        if article_id is not None:
+            stmt = queries.article_by_id(article_id, principal, bylines=False)
+        else:
+            stmt = queries.article_by_slug(slug, principal)
+        if bylines:
+            stmt = queries.with_bylines(stmt)
+        article = session.scalar(stmt.options(*options))
     if article is not None:
         return article
     if session.scalar(queries.gone_article(article_id=article_id, slug=slug)) is not None:

@@ -7,6 +7,7 @@ import re
 import unicodedata
 import uuid
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import (
     ColumnElement,
@@ -52,6 +53,7 @@ from api.models import (
     SlugRedirect,
     Subscriber,
     Tag,
+    TagTally,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -154,13 +156,17 @@ _NARROWING = ("tag", "author", "lang", "published_after", "published_before", "u
 
 def listing_total(**filters) -> Select | None:
     """A cheaper count of what `list_articles(**filters)` lists, when there is one: the
-    public listing unfiltered is counted from the tally (`PUBLIC_ARTICLE_TOTAL`); any other
-    is counted row by row (None). Decides as `list_articles` does."""
+    public listing unfiltered is counted from the tally (`PUBLIC_ARTICLE_TOTAL`), a tag's
+    alone from its tag's (`tag_article_total`); any other is counted row by row (None).
+    Decides as `list_articles` does."""
     if filters.get("deleted") or filters.get("status"):
         return None
-    if any(filters.get(name) is not None for name in _NARROWING):
-        return None
-    return PUBLIC_ARTICLE_TOTAL
+    narrowing = [name for name in _NARROWING if filters.get(name) is not None]
+    if not narrowing:
+        return PUBLIC_ARTICLE_TOTAL
+    if narrowing == ["tag"]:
+        return tag_article_total(filters["tag"])
+    return None
 
 
 # Filters matching articles through a link table: their matches come out of publication order
@@ -193,6 +199,28 @@ def _public_article_total() -> Select:
 # less those listed whose time has not come when it runs — an index range over the scheduled
 # future, whatever the number of articles published
 PUBLIC_ARTICLE_TOTAL = _public_article_total()
+
+
+def tag_article_total(slug: str) -> Select:
+    """How many articles of the tag are public: its tally of listed articles (kept by triggers,
+    migration 0010) less those of them listed whose time has not come. No row for a tag that
+    does not exist."""
+    tagged = (
+        select(ArticleTag.article_id)
+        .where(ArticleTag.article_id == Article.id, ArticleTag.tag_id == TagTally.tag_id)
+        .correlate_except(ArticleTag)
+        .exists()
+    )
+    # From the articles due later (an index range), each looked up in the links: not from
+    # the tag's links, which are as many as its articles
+    not_yet_due = (
+        select(func.count()).select_from(Article).where(article_is_due_later(), tagged)
+    ).scalar_subquery()
+    return (
+        select(TagTally.listed - not_yet_due)
+        .join(Tag, Tag.id == TagTally.tag_id)
+        .where(Tag.slug == slug)
+    )
 
 
 def _bylines_of() -> CompoundSelect:
@@ -408,6 +436,19 @@ def article_by_id(article_id: uuid.UUID, principal=None, *, bylines: bool = True
 def public_articles_by_ids(article_ids: list[uuid.UUID]) -> Select:
     """The public ones of these articles, with bylines (in no particular order)."""
     return with_bylines(public_articles().where(Article.id.in_(article_ids)))
+
+
+@lru_cache(maxsize=256)
+def public_article_by(key: str, load_options: tuple = ()) -> Select:
+    """The public article whose `key` column (`id` or `slug`) is the bind parameter `key`,
+    loaded with `load_options`: built once per key and options, as every anonymous read asks
+    it (building it and its cache key cost a third of running it)."""
+    column = {"id": Article.id, "slug": Article.slug}[key]
+    return (
+        select(Article)
+        .where(column == bindparam("key", type_=column.type), article_is_public())
+        .options(*load_options)
+    )
 
 
 def article_by_slug(slug: str, principal=None) -> Select:

@@ -4,6 +4,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from tests.conftest import SEED_SLUG, assert_problem
 
@@ -194,3 +196,29 @@ def test_method_not_allowed_is_a_405_with_allow(client):
 )
 def test_lookups_refuse_unknown_query_parameters(client, url):
     assert_problem(client.get(f"{url}?colour=red"), 400, "colour")
+
+
+@pytest.mark.parametrize("by", ["slug", "id"])
+def test_a_readers_read_runs_a_statement_built_once(client, make_article, by):
+    """A reader's read by slug or id runs the same statement object each time (built once per
+    field selection, `queries.public_article_by`), with the key bound; it still reads only
+    that article."""
+    first, second = make_article(), make_article()
+    statements: list = []
+
+    def seen(state):
+        statements.append(state.statement)
+
+    event.listen(Session, "do_orm_execute", seen)
+    try:
+        reads = []
+        for article in (first, second):
+            key = article.slug if by == "slug" else article.id
+            response = client.get(f"/v1/articles/{'slug/' if by == 'slug' else ''}{key}")
+            assert response.status_code == 200
+            reads.append((response.get_json()["data"]["id"], statements[0]))
+            statements.clear()
+    finally:
+        event.remove(Session, "do_orm_execute", seen)
+    assert [read[0] for read in reads] == [str(first.id), str(second.id)]
+    assert reads[0][1] is reads[1][1]

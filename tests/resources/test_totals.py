@@ -1,18 +1,18 @@
 """The public list's `meta.total`: counted from the article tally the database keeps (migration
-0009) when the list is unfiltered, row by row otherwise; right after every change of an article,
-whatever makes it."""
+0009) when the list is unfiltered, from the tag tally (migration 0010) when it is a tag's, row by
+row otherwise; right after every change of an article or of its tags, whatever makes it."""
 
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select, text
 
 from api import create_app
 from api.cli import alembic_config
 from api.db import db
-from api.models import Article, ArticleTally
+from api.models import Article, ArticleTag, ArticleTally, Tag, TagTally
 from api.services import queries
 from api.services.visibility import PUBLIC_STATUSES, article_is_public
 from schemas.articles import ArticleQueryArgsSchema
@@ -42,13 +42,47 @@ def _total(client, query: str = "", headers=None) -> int:
 
 
 def _check(client, session) -> int:
-    """The tally, the cheap count and the list's total all agree with counting the rows."""
+    """The tally, the cheap count and the list's total all agree with counting the rows; so
+    do every tag's (`_check_tags`)."""
     session.expire_all()
     assert session.scalar(select(ArticleTally.listed)) == _listed(session)
     assert session.scalar(queries.PUBLIC_ARTICLE_TOTAL) == _public(session)
     total = _total(client)
     assert total == _public(session)
+    _check_tags(client, session)
     return total
+
+
+def _tag_counts(session, *rule) -> dict[str, int]:
+    """Each tag's articles under `rule`, counted row by row (0 for a tag of none)."""
+    counted = dict(
+        session.execute(
+            select(Tag.slug, func.count(Article.id))
+            .outerjoin(ArticleTag, ArticleTag.tag_id == Tag.id)
+            .outerjoin(Article, (Article.id == ArticleTag.article_id) & and_(*rule))
+            .group_by(Tag.slug)
+        ).all()
+    )
+    return counted
+
+
+def _check_tags(client, session) -> dict[str, int]:
+    """Every tag has one tally row, holding its listed articles; its public count and its
+    list's total are its public articles."""
+    session.expire_all()
+    listed = (
+        Article.status.in_(PUBLIC_STATUSES),
+        Article.published_at.is_not(None),
+        Article.deleted_at.is_(None),
+    )
+    tallies = dict(session.execute(select(Tag.slug, TagTally.listed).join(TagTally)).all())
+    assert tallies == _tag_counts(session, *listed)
+    assert session.scalar(select(func.count()).select_from(TagTally)) == len(tallies)
+    public = _tag_counts(session, article_is_public())
+    for slug, count in public.items():
+        assert session.scalar(queries.tag_article_total(slug)) == count, slug
+        assert _total(client, f"&tag={slug}") == count, slug
+    return public
 
 
 def _etag(client, editor, article_id) -> str:
@@ -156,6 +190,131 @@ def test_truncate_zeroes_the_tally(client, session, make_article):
     assert _check(client, session) == 0
 
 
+def test_a_tags_total_follows_its_links_and_its_articles(
+    client, session, editor, admin, make_article, make_tag
+):
+    """Tagging, untagging, retagging, and every step of a tagged article's life move the
+    counts of exactly its tags."""
+    first, second, third = make_tag(), make_tag(), make_tag()
+    other = make_article(tags=[third.slug])
+    assert _check_tags(client, session)[first.slug] == 0
+    created = client.post(
+        "/v1/articles",
+        json={"title": "Étiqueté", "body": "Texte.", "tags": [first.slug, second.slug]},
+        headers=editor,
+    )
+    article_id = created.get_json()["data"]["id"]
+    path = f"/v1/articles/{article_id}"
+    assert _check_tags(client, session)[first.slug] == 0  # a draft
+
+    assert client.post(f"{path}/publish", headers=editor).status_code == 200
+    counts = _check_tags(client, session)
+    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (1, 1, 1)
+
+    def retag(*slugs):
+        headers = {**editor, "If-Match": _etag(client, editor, article_id)}
+        response = client.patch(path, json={"tags": list(slugs)}, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return _check_tags(client, session)
+
+    counts = retag(second.slug, third.slug)
+    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 1, 2)
+    counts = retag(third.slug, second.slug)  # reordered: the same set
+    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 1, 2)
+    for step, expected in (("unpublish", 1), ("publish", 2), ("archive", 1), ("publish", 2)):
+        assert client.post(f"{path}/{step}", headers=editor).status_code == 200
+        assert _check_tags(client, session)[third.slug] == expected, step
+
+    headers = {**editor, "If-Match": _etag(client, editor, article_id)}
+    assert client.delete(path, headers=headers).status_code == 204
+    assert _check_tags(client, session)[third.slug] == 1
+    assert client.post(f"{path}/restore", headers=editor).status_code == 200
+    assert _check_tags(client, session)[third.slug] == 2
+    headers = {**editor, "If-Match": _etag(client, editor, article_id)}
+    assert client.delete(path, headers=headers).status_code == 204
+    assert client.post(f"{path}/purge", headers=admin).status_code == 204
+    counts = _check_tags(client, session)
+    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 0, 1)
+    assert other.id is not None
+
+
+def test_a_tags_total_leaves_out_its_articles_not_yet_due(client, session, make_article, make_tag):
+    tag = make_tag()
+    make_article(tags=[tag.slug])
+    later = make_article(
+        tags=[tag.slug], status="scheduled", published_at=datetime.now(UTC) + timedelta(hours=1)
+    )
+    make_article(status="scheduled", published_at=datetime.now(UTC) + timedelta(hours=1))
+    assert _check_tags(client, session)[tag.slug] == 1
+    later.published_at = datetime.now(UTC) - timedelta(seconds=1)  # the clock passed it
+    session.commit()
+    assert _check_tags(client, session)[tag.slug] == 2
+
+
+def test_a_tag_created_or_deleted_has_its_tally_row(client, session, editor, make_tag):
+    created = client.post("/v1/tags", json={"name": "Éphémère"}, headers=editor)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    tag = created.get_json()["data"]
+    assert _check_tags(client, session)[tag["slug"]] == 0
+    assert client.get("/v1/articles?tag=inconnue").get_json()["meta"]["total"] == 0
+    assert client.delete(f"/v1/tags/{tag['id']}", headers=editor).status_code == 204
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(TagTally)) == session.scalar(
+        select(func.count()).select_from(Tag)
+    )
+
+
+def test_links_changed_by_hand_keep_the_tag_tally(client, session, make_article, make_tag):
+    """SQL typed by an operator on links and articles counts too."""
+    first, second = make_tag(), make_tag()
+    articles = [make_article(tags=[first.slug]) for _ in range(3)]
+    draft = make_article(status="draft")
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def key(value):
+        return value.hex if sqlite else value
+
+    a, b, c = (key(article.id) for article in articles)
+    assert _check_tags(client, session)[first.slug] == 3
+    link = {"article": key(draft.id), "tag": key(first.id)}
+    session.execute(
+        text("INSERT INTO article_tags (article_id, tag_id, position) VALUES (:article, :tag, 1)"),
+        link,
+    )
+    session.commit()
+    assert _check_tags(client, session)[first.slug] == 3  # a draft's link counts nothing
+    session.execute(
+        text("UPDATE articles SET status = 'published', published_at = created_at WHERE id = :a"),
+        {"a": key(draft.id)},
+    )
+    session.commit()
+    assert _check_tags(client, session)[first.slug] == 4
+    session.execute(
+        text("UPDATE article_tags SET tag_id = :second WHERE article_id = :a"),
+        {"second": key(second.id), "a": a},
+    )
+    session.commit()
+    counts = _check_tags(client, session)
+    assert (counts[first.slug], counts[second.slug]) == (3, 1)
+    session.execute(text("DELETE FROM article_tags WHERE article_id = :b"), {"b": b})
+    session.execute(text("UPDATE articles SET deleted_at = published_at WHERE id = :c"), {"c": c})
+    session.commit()
+    assert _check_tags(client, session)[first.slug] == 1
+    session.execute(text("DELETE FROM articles WHERE id IN (:a, :c)"), {"a": a, "c": c})
+    session.commit()
+    counts = _check_tags(client, session)
+    assert (counts[first.slug], counts[second.slug]) == (1, 0)
+
+
+@pytest.mark.postgresql
+def test_truncate_zeroes_the_tag_tally(client, session, make_article, make_tag):
+    tag = make_tag()
+    make_article(tags=[tag.slug])
+    session.execute(text("TRUNCATE article_tags"))
+    session.commit()
+    assert _check_tags(client, session)[tag.slug] == 0
+
+
 # The list arguments that narrow nothing, or shape the items rather than choose them
 NOT_FILTERS = {"page", "per_page", "cursor", "sort", "fields", "formats"}
 
@@ -217,6 +376,31 @@ def test_the_tally_counts_what_was_there_when_migrated(fresh_database):
         db.session.commit()
         command.upgrade(config, "head")
         assert db.session.scalar(select(ArticleTally.listed)) == 2
+    db.engine(app).dispose()
+
+
+def test_the_tag_tally_counts_what_was_there_when_migrated(fresh_database):
+    """Migrating up to it counts each tag's listed articles already there, and gives a tag of
+    none its row."""
+    app = create_app({"DATABASE_URL": fresh_database.url("tag_tally_fill"), "TESTING": True})
+    published = datetime(2024, 5, 21, 8, tzinfo=UTC)
+    with app.app_context():
+        config = alembic_config(app)
+        command.upgrade(config, "0009")
+        tags = [Tag(slug=f"t{n}", name=f"T{n}", sort_name=f"t{n}") for n in range(3)]
+        db.session.add_all(tags)
+        for n, status in enumerate(["published", "scheduled", "draft", "published"]):
+            article = Article(
+                slug=f"avant-{n}", title="Avant", status=status, published_at=published
+            )
+            db.session.add(article)
+            db.session.flush()
+            for tag in tags[: 2 if n < 3 else 1]:
+                db.session.add(ArticleTag(article_id=article.id, tag_id=tag.id, position=0))
+        db.session.commit()
+        command.upgrade(config, "head")
+        tallies = dict(db.session.execute(select(Tag.slug, TagTally.listed).join(TagTally)).all())
+        assert tallies == {"t0": 3, "t1": 2, "t2": 0}
     db.engine(app).dispose()
 
 
