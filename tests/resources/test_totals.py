@@ -429,3 +429,24 @@ def test_a_linked_filters_pages_read_keys_first(
     assert paged == whole
     pages = [s for s in count_statements.statements if "LIMIT" in s and "count(" not in s]
     assert pages and all(s.rstrip().endswith(("DESC", "desc")) for s in pages), pages
+
+
+@pytest.mark.parametrize("sort", ["title", "-title", "published_at"])
+def test_a_tags_pages_keep_the_order_asked(client, make_article, make_tag, sort):
+    """Read keys first, a tag's pages follow the `sort` asked, whichever came before."""
+    tag = make_tag()
+    for n, title in enumerate(["Bêta", "Alpha", "Delta", "Gamma", "Epsilon"]):
+        make_article(
+            tags=[tag.slug], title=title, published_at=datetime(2024, 5, 1 + n, tzinfo=UTC)
+        )
+    client.get(f"/v1/articles?tag={tag.slug}")  # the default order first
+    paged = []
+    for page in (1, 2, 3):
+        query = f"/v1/articles?tag={tag.slug}&sort={sort}&per_page=2&page={page}&fields=title"
+        paged += [a["title"] for a in client.get(query).get_json()["data"]]
+    expected = {
+        "title": ["Alpha", "Bêta", "Delta", "Epsilon", "Gamma"],
+        "-title": ["Gamma", "Epsilon", "Delta", "Bêta", "Alpha"],
+        "published_at": ["Bêta", "Alpha", "Delta", "Gamma", "Epsilon"],
+    }
+    assert paged == expected[sort]
