@@ -175,7 +175,18 @@ def load_config(overrides: dict | None = None, environ=os.environ) -> dict:
     if overrides:
         config.update(overrides)
     check_share_links(config["SHARE_LINKS"])
+    check_sqlite_cache(config["DATABASE_SQLITE_CACHE_KIB"])
     return config
+
+
+def check_sqlite_cache(kib) -> None:
+    """Refuse, at start, a page cache SQLite would read otherwise: a negative size (the pragma
+    would read it as pages), or no whole number. 0 keeps SQLite's own default."""
+    if isinstance(kib, bool) or not isinstance(kib, int) or kib < 0:
+        raise ValueError(
+            "DATABASE_SQLITE_CACHE_KIB must be a whole number of KiB, 0 or more "
+            "(0 keeps SQLite's default)."
+        )
 
 
 SHARE_LINK_SCHEMES = ("https://", "http://", "mailto:")

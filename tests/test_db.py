@@ -7,6 +7,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from api import create_app
+from api.config import load_config
 from api.db import db
 from api.models import Article, ArticleTag
 
@@ -79,5 +80,29 @@ def test_the_pool_hands_out_the_connection_used_last(tmp_path):
         again = engine.raw_connection()
         assert again.driver_connection is used_last
         again.close()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("raw", ["-2000", "lots", "1.5"])
+def test_a_page_cache_sqlite_would_misread_is_refused_at_start(raw):
+    """A negative size would be read as pages (or, written after the pragma's own minus, as a
+    comment): the app does not start on it, nor on a size that is no whole number."""
+    with pytest.raises(ValueError):
+        load_config(environ={"NEWSDESK_DATABASE_SQLITE_CACHE_KIB": raw})
+
+
+def test_a_page_cache_of_zero_keeps_sqlites_default(tmp_path):
+    assert (
+        load_config(environ={"NEWSDESK_DATABASE_SQLITE_CACHE_KIB": "0"})[
+            "DATABASE_SQLITE_CACHE_KIB"
+        ]
+        == 0
+    )
+    app = _sqlite_app(tmp_path, DATABASE_SQLITE_CACHE_KIB=0)
+    engine = db.engine(app)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
     finally:
         engine.dispose()

@@ -286,18 +286,10 @@ def readable_article(
     one, 404 otherwise."""
     session, principal = db.session, current_principal()
     options = () if selected is None else representations.article_load_options(selected)
-    if principal is None and not bylines:  # a reader: a statement built once
-        key = "id" if article_id is not None else "slug"
-        stmt = queries.public_article_by(key, options)
-        article = session.scalar(stmt, {"key": article_id if article_id is not None else slug})
-    else:
-        if article_id is not None:
-            stmt = queries.article_by_id(article_id, principal, bylines=False)
-        else:
-            stmt = queries.article_by_slug(slug, principal)
-        if bylines:
-            stmt = queries.with_bylines(stmt)
-        article = session.scalar(stmt.options(*options))
+    stmt, params = queries.article_read(
+        principal, article_id=article_id, slug=slug, bylines=bylines, load_options=options
+    )
+    article = session.scalar(stmt, params)
     if article is not None:
         return article
     if session.scalar(queries.gone_article(article_id=article_id, slug=slug)) is not None:

@@ -463,6 +463,29 @@ def public_article_by(key: str, load_options: tuple = ()) -> Select:
     )
 
 
+def article_read(
+    principal=None,
+    *,
+    article_id: uuid.UUID | None = None,
+    slug: str | None = None,
+    bylines: bool = False,
+    load_options: tuple = (),
+) -> tuple[Select, dict]:
+    """The statement reading the article by id or slug if the caller may read it, loaded with
+    `load_options` (its bylines as objects when asked), and the parameters to run it with: a
+    reader's is built once (`public_article_by`), a key holder's visibility depends on the key."""
+    key = "id" if article_id is not None else "slug"
+    value = article_id if article_id is not None else slug
+    if principal is None and not bylines:
+        return public_article_by(key, load_options), {"key": value}
+    if article_id is not None:
+        stmt = article_by_id(article_id, principal, bylines=bylines)
+    else:
+        stmt = article_by_slug(slug, principal)
+        stmt = with_bylines(stmt) if bylines else stmt
+    return stmt.options(*load_options), {}
+
+
 def article_by_slug(slug: str, principal=None) -> Select:
     """The article, if the caller may read it (without bylines: reads embed `BYLINES_OF`)."""
     return select(Article).where(Article.slug == slug, article_is_readable_by(principal))
