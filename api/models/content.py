@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -43,8 +44,10 @@ class ArticleAuthor(Base):
     """An author's place in an article's byline."""
 
     __tablename__ = "article_authors"
-    # An author's articles read from the index alone (migration 0011)
-    __table_args__ = (Index("ix_article_authors_author_id_article_id", "author_id", "article_id"),)
+    # An author's public articles in publication order, read from the index (migration 0012)
+    __table_args__ = (
+        Index("ix_article_authors_author_id_listed_at", "author_id", "listed_at", "article_id"),
+    )
 
     article_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
@@ -53,6 +56,13 @@ class ArticleAuthor(Base):
         ForeignKey("authors.id", ondelete="RESTRICT"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The article's publication time while it is listed, else NULL: written by the database's
+    # triggers from the article row (migration 0012), whatever a write says: the ORM never
+    # writes it, nor loads it
+    listed_at: Mapped[datetime | None] = mapped_column(
+        deferred=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
+    __mapper_args__ = {"eager_defaults": False}  # nor reads it back after a write
 
     author: Mapped[Author] = relationship(lazy="raise")
 
@@ -61,8 +71,10 @@ class ArticleTag(Base):
     """A tag's place in an article's tag list (the first is the primary tag)."""
 
     __tablename__ = "article_tags"
-    # A tag's articles read from the index alone (migration 0011)
-    __table_args__ = (Index("ix_article_tags_tag_id_article_id", "tag_id", "article_id"),)
+    # A tag's public articles in publication order, read from the index (migration 0012)
+    __table_args__ = (
+        Index("ix_article_tags_tag_id_listed_at", "tag_id", "listed_at", "article_id"),
+    )
 
     article_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
@@ -71,6 +83,12 @@ class ArticleTag(Base):
         ForeignKey("tags.id", ondelete="RESTRICT"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # As `ArticleAuthor.listed_at`: kept by triggers (migration 0012), neither written nor
+    # loaded by the ORM
+    listed_at: Mapped[datetime | None] = mapped_column(
+        deferred=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
+    __mapper_args__ = {"eager_defaults": False}  # nor reads it back after a write
 
     tag: Mapped[Tag] = relationship(lazy="raise")
 

@@ -63,6 +63,7 @@ from api.services.visibility import (
     article_is_public,
     article_is_readable_by,
     article_was_public,
+    now_when_run,
     public_articles,
 )
 
@@ -122,15 +123,15 @@ def list_articles(
         stmt = stmt.where(article_is_readable_by(principal), Article.status.in_(status))
     else:
         stmt = stmt.where(article_is_public())
-    if tag is not None:
+    in_link_order = _in_link_order(
+        status=status, deleted=deleted, tag=tag, author=author, q=q, sort=sort, seek=seek
+    )
+    for name, slug in (("tag", tag), ("author", author)):
+        if slug is None or name == in_link_order:
+            continue
+        link, target, target_id = _LINKS[name]
         stmt = stmt.where(
-            Article.id.in_(select(ArticleTag.article_id).join(Tag).where(Tag.slug == tag))
-        )
-    if author is not None:
-        stmt = stmt.where(
-            Article.id.in_(
-                select(ArticleAuthor.article_id).join(Author).where(Author.slug == author)
-            )
+            Article.id.in_(select(link.article_id).join(target).where(target.slug == slug))
         )
     if lang is not None:
         stmt = stmt.where(func.lower(Article.language) == lang.lower())
@@ -146,8 +147,48 @@ def list_articles(
         stmt = stmt.execution_options(**{_SNIPPETS_OF: (dialect, q)})
         if not sort:
             stmt = stmt.order_by(relevance.desc())
-    stmt = _order(stmt, sort or [("published_at", True)], ARTICLE_SORT_COLUMNS, Article.id.desc())
+    if in_link_order is not None:
+        stmt = _public_in_link_order(stmt, in_link_order, tag if in_link_order == "tag" else author)
+    else:
+        order = sort or [("published_at", True)]
+        stmt = _order(stmt, order, ARTICLE_SORT_COLUMNS, Article.id.desc())
     return with_bylines(stmt) if bylines else stmt
+
+
+# The filters matching articles through a link table, and the resources counted through it:
+# (link, what it links to, its column naming it)
+_LINKS = {
+    "tag": (ArticleTag, Tag, ArticleTag.tag_id),
+    "author": (ArticleAuthor, Author, ArticleAuthor.author_id),
+}
+NEWEST_FIRST = [("published_at", True)]
+
+
+def _in_link_order(*, status, deleted, tag, author, q, sort, seek) -> str | None:
+    """The filter ("tag" or "author") whose links hand out the public listing's page in
+    order, when there is one: a public list newest first, narrowed by one tag or one author
+    alone (no search; a cursor's bound seeks the articles' index)."""
+    if status or deleted or q is not None or seek is not None or sort not in (None, NEWEST_FIRST):
+        return None
+    if (tag is None) == (author is None):
+        return None
+    return "tag" if tag is not None else "author"
+
+
+def _public_in_link_order(stmt: Select, name: str, slug: str) -> Select:
+    """The public articles of one tag (author) newest first, read from its links' index on
+    (target, `listed_at`, article) backwards: a page reads its own entries, whatever the
+    number of the target's articles (migration 0012). The articles still pass the visibility
+    rule; `listed_at`, their publication time while listed, orders them as `published_at`."""
+    link, target, target_id = _LINKS[name]
+    return (
+        stmt.join(link, link.article_id == Article.id)
+        .where(
+            target_id == select(target.id).where(target.slug == slug).scalar_subquery(),
+            link.listed_at <= now_when_run(),
+        )
+        .order_by(link.listed_at.desc(), link.article_id.desc())
+    )
 
 
 # The arguments of `list_articles` that narrow the public listing (sorting and seeking don't)
@@ -177,13 +218,18 @@ def page_keys_first(
     principal=None, load_options=(), **filters
 ) -> tuple[ColumnElement, Select] | None:
     """How a page of `list_articles(principal, **filters)` is read keys first (see
-    `pagination.paginate`), when that is cheaper: a tag's or an author's articles are found
-    through the link table, out of publication order, and choosing a page of ids from an
-    index before reading its rows costs a third of sorting whole rows (SQLite). Their rows
-    are read by id under the same rule and order. None for the others: the indexes hand
-    them out already in order. The rows are loaded with `load_options`."""
+    `pagination.paginate`), when that is cheaper: a tag's or an author's articles in another
+    order than newest first (or with other such filters, or the caller's own unpublished
+    work) are found through the link table, out of that order, and choosing a page of ids
+    from an index before reading its rows costs a third of sorting whole rows (SQLite).
+    Their rows are read by id under the same rule and order. None for the others: the
+    indexes hand them out already in order (newest first, a tag's or an author's links do;
+    see `_public_in_link_order`). The rows are loaded with `load_options`."""
     if filters.get("q") is not None or all(filters.get(name) is None for name in _LINKED):
         return None
+    ordering = ("status", "deleted", "tag", "author", "q", "sort", "seek")
+    if _in_link_order(**{name: filters.get(name) for name in ordering}) is not None:
+        return None  # its links' index hands the page out in order already
     if principal is None and not filters.get("status") and not filters.get("deleted"):
         sort = tuple(filters.get("sort") or ())
         return Article.id, _public_rows_in_order(sort, load_options)
@@ -539,13 +585,9 @@ def moved_slug(model, slug: str) -> Select:
     return select(model.slug).where(model.id.in_(redirected_id(model, slug)))
 
 
-# Each counted resource: the link table to articles, and the link's column naming the resource
-_LINKS = {Tag: (ArticleTag, ArticleTag.tag_id), Author: (ArticleAuthor, ArticleAuthor.author_id)}
-
-
 def _with_article_count(model, sort: list[tuple[str, bool]] | None = None) -> Select:
     """Tags or authors, each with its count of public articles, in one statement."""
-    link, link_column = _LINKS[model]
+    link, _model, link_column = _LINKS["tag" if model is Tag else "author"]
     count = (
         select(func.count(link.article_id))
         .join(Article, Article.id == link.article_id)
@@ -649,7 +691,7 @@ def sitemap_articles(start: tuple[datetime, uuid.UUID], page_size: int) -> Selec
 def sitemap_pages_of(model, limit: int) -> Select:
     """(slug, updated_at, articles_updated_at, articles_published_at) of the tags or authors
     carrying public articles, by slug, with the newest times of those articles."""
-    link, link_column = _LINKS[model]
+    link, _model, link_column = _LINKS["tag" if model is Tag else "author"]
     return (
         select(
             model.slug,

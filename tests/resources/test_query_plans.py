@@ -99,3 +99,31 @@ def test_a_cursor_page_at_depth_seeks_rather_than_walks(session, client, make_ar
     deep = f"{url}&cursor={walked['meta']['next_cursor']}"
     shallow = f"{url}&cursor={first['meta']['next_cursor']}"
     assert _steps(session, client, deep) <= 1.5 * _steps(session, client, shallow)
+
+
+@pytest.mark.parametrize(
+    ("filters", "index"),
+    [
+        ({"tag": "climat"}, "ix_article_tags_tag_id_listed_at"),
+        ({"author": "la-redaction"}, "ix_article_authors_author_id_listed_at"),
+    ],
+    ids=["tag", "author"],
+)
+def test_a_linked_filters_page_reads_its_links_in_order(session, filters, index):
+    """Newest first, a tag's (an author's) page is a range of its links' index read in order:
+    no sort of the target's articles to keep a page of them (migration 0012)."""
+    plan = _plan(session, queries.list_articles(**filters).limit(20).offset(40))
+    assert index in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+def test_a_tags_page_costs_the_same_whatever_its_size(session, client, make_article, make_tag):
+    """A tag's first page reads its own twenty entries, not all of the tag's articles."""
+    small, large = make_tag(), make_tag()
+    for day in range(300):
+        tags = [large.slug, small.slug] if day % 15 == 0 else [large.slug]
+        make_article(tags=tags, published_at=datetime(2020, 1, 1, tzinfo=UTC) + timedelta(days=day))
+    url = "/v1/articles?per_page=5&fields=id&tag="
+    assert _steps(session, client, url + large.slug) <= 1.5 * _steps(
+        session, client, url + small.slug
+    )

@@ -3,6 +3,7 @@
 row otherwise; right after every change of an article or of its tags, whatever makes it."""
 
 import json
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +13,15 @@ from sqlalchemy import and_, func, select, text
 from api import create_app
 from api.cli import alembic_config
 from api.db import db
-from api.models import Article, ArticleTag, ArticleTally, Tag, TagTally
+from api.models import (
+    Article,
+    ArticleAuthor,
+    ArticleTag,
+    ArticleTally,
+    Author,
+    Tag,
+    TagTally,
+)
 from api.services import queries
 from api.services.visibility import PUBLIC_STATUSES, article_is_public
 from schemas.articles import ArticleQueryArgsSchema
@@ -68,21 +77,54 @@ def _tag_counts(session, *rule) -> dict[str, int]:
 
 def _check_tags(client, session) -> dict[str, int]:
     """Every tag has one tally row, holding its listed articles; its public count and its
-    list's total are its public articles."""
+    list's total are its public articles, and its list shows them newest first. Every link
+    holds its article's place in the public order (`_check_links`)."""
     session.expire_all()
-    listed = (
-        Article.status.in_(PUBLIC_STATUSES),
-        Article.published_at.is_not(None),
-        Article.deleted_at.is_(None),
-    )
+    _check_links(session)
     tallies = dict(session.execute(select(Tag.slug, TagTally.listed).join(TagTally)).all())
-    assert tallies == _tag_counts(session, *listed)
+    assert tallies == _tag_counts(session, *LISTED)
     assert session.scalar(select(func.count()).select_from(TagTally)) == len(tallies)
     public = _tag_counts(session, article_is_public())
     for slug, count in public.items():
         assert session.scalar(queries.tag_article_total(slug)) == count, slug
-        assert _total(client, f"&tag={slug}") == count, slug
+        body = client.get(f"/v1/articles?per_page=100&fields=id&tag={slug}").get_json()
+        assert body["meta"]["total"] == count, slug
+        assert [item["id"] for item in body["data"]] == _newest_first(session, slug), slug
     return public
+
+
+LISTED = (
+    Article.status.in_(PUBLIC_STATUSES),
+    Article.published_at.is_not(None),
+    Article.deleted_at.is_(None),
+)
+
+
+def _newest_first(session, tag_slug: str) -> list[str]:
+    """The tag's public articles, newest first, as the rule and the articles' columns say."""
+    return [
+        str(article_id)
+        for article_id in session.scalars(
+            select(Article.id)
+            .join(ArticleTag, ArticleTag.article_id == Article.id)
+            .join(Tag, Tag.id == ArticleTag.tag_id)
+            .where(Tag.slug == tag_slug, article_is_public())
+            .order_by(Article.published_at.desc(), Article.id.desc())
+        )
+    ]
+
+
+def _check_links(session) -> None:
+    """Each tag and author link holds its article's publication time while the article is
+    listed, NULL otherwise (migration 0012)."""
+    for link in (ArticleTag, ArticleAuthor):
+        rows = session.execute(
+            select(link.listed_at, Article.published_at, and_(*LISTED)).join(
+                Article, Article.id == link.article_id
+            )
+        ).all()
+        for listed_at, published_at, listed in rows:
+            assert listed_at == (published_at if listed else None), (link, listed, published_at)
 
 
 def _etag(client, editor, article_id) -> str:
@@ -264,9 +306,12 @@ def test_a_tag_created_or_deleted_has_its_tally_row(client, session, editor, mak
     )
 
 
-def test_links_changed_by_hand_keep_the_tag_tally(client, session, make_article, make_tag):
-    """SQL typed by an operator on links and articles counts too."""
+def test_links_changed_by_hand_keep_the_tag_tally(
+    client, session, make_article, make_tag, make_author
+):
+    """SQL typed by an operator on links and articles counts too, and orders the lists."""
     first, second = make_tag(), make_tag()
+    author = make_author()
     articles = [make_article(tags=[first.slug]) for _ in range(3)]
     draft = make_article(status="draft")
     sqlite = session.get_bind().dialect.name == "sqlite"
@@ -276,13 +321,28 @@ def test_links_changed_by_hand_keep_the_tag_tally(client, session, make_article,
 
     a, b, c = (key(article.id) for article in articles)
     assert _check_tags(client, session)[first.slug] == 3
-    link = {"article": key(draft.id), "tag": key(first.id)}
+    link = {"article": key(draft.id), "tag": key(first.id), "author": key(author.id)}
     session.execute(
         text("INSERT INTO article_tags (article_id, tag_id, position) VALUES (:article, :tag, 1)"),
         link,
     )
+    session.execute(
+        text(
+            "INSERT INTO article_authors (article_id, author_id, position, listed_at) "
+            "VALUES (:article, :author, 0, '2001-01-01 00:00:00+00:00')"  # a draft's: none
+        ),
+        link,
+    )
     session.commit()
     assert _check_tags(client, session)[first.slug] == 3  # a draft's link counts nothing
+    session.execute(  # a link's place is its article's, whatever a write says
+        text(
+            "UPDATE article_tags SET listed_at = '2001-01-01 00:00:00+00:00' WHERE article_id = :a"
+        ),
+        {"a": a},
+    )
+    session.commit()
+    assert _check_tags(client, session)[first.slug] == 3
     session.execute(
         text("UPDATE articles SET status = 'published', published_at = created_at WHERE id = :a"),
         {"a": key(draft.id)},
@@ -354,13 +414,22 @@ def test_a_filtered_list_is_counted_row_by_row(
     assert body["meta"]["total"] == len(body["data"]) < _public(session)
 
 
-def test_the_tally_counts_what_was_there_when_migrated(fresh_database):
-    """Migrating up to it counts the articles already there."""
-    app = create_app({"DATABASE_URL": fresh_database.url("tally_fill"), "TESTING": True})
-    published = datetime(2024, 5, 21, 8, tzinfo=UTC)
+@contextmanager
+def _migrated_to(fresh_database, name: str, revision: str):
+    """A fresh database `name` at `revision`, in an app context; the block writes rows, then
+    `upgrade()` takes it to head. Yields that function."""
+    app = create_app({"DATABASE_URL": fresh_database.url(name), "TESTING": True})
     with app.app_context():
         config = alembic_config(app)
-        command.upgrade(config, "0008")
+        command.upgrade(config, revision)
+        yield lambda: command.upgrade(config, "head")
+    db.engine(app).dispose()
+
+
+def test_the_tally_counts_what_was_there_when_migrated(fresh_database):
+    """Migrating up to it counts the articles already there."""
+    published = datetime(2024, 5, 21, 8, tzinfo=UTC)
+    with _migrated_to(fresh_database, "tally_fill", "0008") as upgrade:
         for n, (status, deleted_at) in enumerate(
             [("published", None), ("scheduled", None), ("draft", None), ("published", published)]
         ):
@@ -374,19 +443,15 @@ def test_the_tally_counts_what_was_there_when_migrated(fresh_database):
                 )
             )
         db.session.commit()
-        command.upgrade(config, "head")
+        upgrade()
         assert db.session.scalar(select(ArticleTally.listed)) == 2
-    db.engine(app).dispose()
 
 
 def test_the_tag_tally_counts_what_was_there_when_migrated(fresh_database):
     """Migrating up to it counts each tag's listed articles already there, and gives a tag of
     none its row."""
-    app = create_app({"DATABASE_URL": fresh_database.url("tag_tally_fill"), "TESTING": True})
     published = datetime(2024, 5, 21, 8, tzinfo=UTC)
-    with app.app_context():
-        config = alembic_config(app)
-        command.upgrade(config, "0009")
+    with _migrated_to(fresh_database, "tag_tally_fill", "0009") as upgrade:
         tags = [Tag(slug=f"t{n}", name=f"T{n}", sort_name=f"t{n}") for n in range(3)]
         db.session.add_all(tags)
         for n, status in enumerate(["published", "scheduled", "draft", "published"]):
@@ -398,29 +463,84 @@ def test_the_tag_tally_counts_what_was_there_when_migrated(fresh_database):
             for tag in tags[: 2 if n < 3 else 1]:
                 db.session.add(ArticleTag(article_id=article.id, tag_id=tag.id, position=0))
         db.session.commit()
-        command.upgrade(config, "head")
+        upgrade()
         tallies = dict(db.session.execute(select(Tag.slug, TagTally.listed).join(TagTally)).all())
         assert tallies == {"t0": 3, "t1": 2, "t2": 0}
-    db.engine(app).dispose()
 
 
+def test_links_hold_their_articles_place_when_migrated(fresh_database):
+    """Migrating up to it fills every link's `listed_at` from its article."""
+    published = datetime(2024, 5, 21, 8, tzinfo=UTC)
+    with _migrated_to(fresh_database, "link_order_fill", "0011") as upgrade:
+        session = db.session
+        tag = Tag(slug="t", name="T", sort_name="t")
+        author = Author(slug="a", name="A", sort_name="a")
+        session.add_all([tag, author])
+        states = [("published", None), ("scheduled", None), ("draft", None), ("published", 1)]
+        for n, (status, deleted) in enumerate(states):
+            article = Article(
+                slug=f"avant-{n}",
+                title="Avant",
+                status=status,
+                published_at=published + timedelta(days=n),
+                deleted_at=published if deleted else None,
+            )
+            session.add(article)
+            session.flush()
+            session.execute(  # the links as they were: no `listed_at` yet
+                text("INSERT INTO article_tags (article_id, tag_id, position) VALUES (:a, :t, 0)"),
+                {"a": _key(session, article.id), "t": _key(session, tag.id)},
+            )
+            session.execute(
+                text(
+                    "INSERT INTO article_authors (article_id, author_id, position) "
+                    "VALUES (:a, :t, 0)"
+                ),
+                {"a": _key(session, article.id), "t": _key(session, author.id)},
+            )
+        session.commit()
+        upgrade()
+        _check_links(session)
+        listed = session.scalars(
+            select(ArticleTag.listed_at).where(ArticleTag.listed_at.is_not(None))
+        ).all()
+        assert sorted(listed) == [published, published + timedelta(days=1)]
+
+
+def _key(session, value):
+    return value.hex if session.get_bind().dialect.name == "sqlite" else value
+
+
+@pytest.mark.parametrize("sort", ["", "&sort=title"], ids=["newest first", "by title"])
 @pytest.mark.parametrize("name", ["tag", "author"])
-def test_a_linked_filters_pages_read_keys_first(
-    name, client, session, count_statements, make_article, make_tag, make_author
+def test_a_linked_filters_pages_list_what_one_long_page_lists(
+    name, sort, client, session, count_statements, make_article, make_tag, make_author
 ):
-    """A tag's or an author's page chooses its ids in a subquery before reading rows, and
-    pages through exactly what one long page lists, in the same order."""
+    """A tag's or an author's pages list exactly what one long page lists, in the same order:
+    newest first read from its links in order (one statement per page), another order by
+    choosing the page's ids in a subquery before reading their rows."""
     tag, author = make_tag(), make_author()
     for day in range(7):
         make_article(
             tags=[tag.slug],
             authors=[author.slug],
+            title="Même titre",
             published_at=datetime(2024, 5, 1 + day % 3, tzinfo=UTC),  # ties broken by id
         )
     make_article()  # neither
-    query = f"/v1/articles?fields=id&{name}={tag.slug if name == 'tag' else author.slug}"
+    make_article(  # not yet due
+        tags=[tag.slug],
+        authors=[author.slug],
+        status="scheduled",
+        published_at=datetime.now(UTC) + timedelta(hours=1),
+    )
+    slug = tag.slug if name == "tag" else author.slug
+    query = f"/v1/articles?fields=id&{name}={slug}{sort}"
     whole = [a["id"] for a in client.get(f"{query}&per_page=100").get_json()["data"]]
     assert len(whole) == 7
+    if not sort:
+        assert whole == _newest_first(session, tag.slug)
+    count_statements.statements.clear()
     paged = []
     for page in (1, 2, 3, 4):
         body = client.get(f"{query}&per_page=3&page={page}").get_json()
@@ -428,7 +548,11 @@ def test_a_linked_filters_pages_read_keys_first(
         paged += [a["id"] for a in body["data"]]
     assert paged == whole
     pages = [s for s in count_statements.statements if "LIMIT" in s and "count(" not in s]
-    assert pages and all(s.rstrip().endswith(("DESC", "desc")) for s in pages), pages
+    assert len(pages) == 4, pages
+    for statement in pages:
+        in_link_order = f"ORDER BY article_{name}s.listed_at DESC" in statement
+        keys_first = "IN (SELECT" in statement.replace("\n", " ")
+        assert (in_link_order, keys_first) == ((True, False) if not sort else (False, True))
 
 
 @pytest.mark.parametrize("sort", ["title", "-title", "published_at"])
