@@ -324,12 +324,20 @@ class Importer:
                     "updated_at": created,
                 }
             )
+            # The links' place in the public order, as their triggers would write it (and
+            # check: a value that differs is written again, migration 0012)
+            listed_at = published_at if status in PUBLIC_STATUSES else None
             tag_links += [
-                {"article_id": article_id, "tag_id": tag_id, "position": i}
+                {"article_id": article_id, "tag_id": tag_id, "position": i, "listed_at": listed_at}
                 for i, tag_id in enumerate(tag_ids)
             ]
             author_links += [
-                {"article_id": article_id, "author_id": author_id, "position": i}
+                {
+                    "article_id": article_id,
+                    "author_id": author_id,
+                    "position": i,
+                    "listed_at": listed_at,
+                }
                 for i, author_id in enumerate(author_ids)
             ]
             if status == "published":
