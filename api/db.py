@@ -134,6 +134,19 @@ def _sqlite_on_connect(busy_timeout: float, cache_kib: int | None):
     return on_connect
 
 
+# Connection.info key: the transaction has sent nothing but SELECTs so far (PostgreSQL)
+READS_ONLY = "newsdesk.reads_only"
+
+
+def _postgresql_on_begin(connection) -> None:
+    connection.info[READS_ONLY] = True
+
+
+def _postgresql_before_execute(connection, _cursor, statement: str, *_args) -> None:
+    if connection.info.get(READS_ONLY) and not statement.lstrip()[:6].upper() == "SELECT":
+        connection.info[READS_ONLY] = False
+
+
 def _sqlite_on_begin(connection):
     # A deferred transaction that read, then writes after another writer committed, fails at
     # once with "database is locked" (its WAL snapshot is stale; waiting cannot help). A
@@ -200,7 +213,19 @@ def build_engine(
         cache_kib = settings.sqlite_cache_kib if settings is not None else None
         event.listen(engine, "connect", _sqlite_on_connect(busy_timeout, cache_kib))
         event.listen(engine, "begin", _sqlite_on_begin)
+    else:
+        event.listen(engine, "begin", _postgresql_on_begin)
+        event.listen(engine, "before_cursor_execute", _postgresql_before_execute)
     return engine
+
+
+def _only_read(session: Session) -> bool:
+    """Whether the session's transaction on PostgreSQL sent nothing but SELECTs and holds no
+    change still to flush: committing it then changes nothing a rollback would not."""
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return False
+    connection = session.connection()  # the transaction's own: no statement is sent
+    return connection.dialect.name == "postgresql" and connection.info.get(READS_ONLY, False)
 
 
 class AppSession(Session):
@@ -273,6 +298,11 @@ class Database:
         if session is None:
             return
         try:
+            # A read ends with COMMIT rather than ROLLBACK, the same to a transaction that
+            # only read: psycopg forgets the statements it prepared at every rollback, and a
+            # request's statements would be planned again at every request
+            if _exc is None and _only_read(session):
+                session.commit()
             session.close()
         except SQLAlchemyError as error:
             current_app.logger.warning(

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from api import create_app
 from api.config import load_config
 from api.db import db
-from api.models import Article, ArticleTag
+from api.models import Article, ArticleTag, Tag
+from tests.conftest import make_migrated_app
 
 
 def test_datetimes_come_back_aware_in_utc(session, make_article):
@@ -104,5 +105,57 @@ def test_a_page_cache_of_zero_keeps_sqlites_default(tmp_path):
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgresql
+@pytest.mark.no_transaction
+def test_reads_keep_postgresqls_prepared_statements(fresh_database):
+    """A request that only read ends with COMMIT: psycopg forgets what it prepared at every
+    rollback, and each request's statements would be planned again."""
+    app = make_migrated_app(fresh_database.url("prepared"))
+    engine = db.engine(app)
+    try:
+        client = app.test_client()
+        for _ in range(8):  # psycopg prepares a statement at its sixth run
+            assert client.get("/v1/articles").status_code == 200
+        connection = engine.raw_connection()  # the one used last
+        try:
+            prepared = connection.driver_connection.execute(
+                "SELECT count(*) FROM pg_prepared_statements"
+            ).fetchone()[0]
+        finally:
+            connection.close()
+        assert prepared >= 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.no_transaction
+def test_a_session_that_wrote_is_rolled_back_at_close(fresh_database):
+    """What a context wrote or changed without committing is lost when it ends, whether
+    flushed, typed as SQL, or still pending: only a transaction of SELECTs is committed."""
+    app = make_migrated_app(fresh_database.url("uncommitted"))
+    engine = db.engine(app)
+    try:
+        with app.app_context():
+            db.session.add(Tag(slug="flushed", name="Flushed", sort_name="flushed"))
+            db.session.add(Tag(slug="kept", name="Kept", sort_name="kept"))
+            db.session.commit()
+        with app.app_context():
+            db.session.add(Tag(slug="pending", name="Pending", sort_name="pending"))
+        with app.app_context():
+            db.session.scalar(select(Tag).where(Tag.slug == "kept")).name = "Changed"
+        with app.app_context():
+            db.session.scalar(select(Tag).where(Tag.slug == "flushed")).name = "Flushed twice"
+            db.session.flush()
+            db.session.scalar(select(Tag.id))  # a SELECT after the write
+        with app.app_context():
+            db.session.execute(text("UPDATE tags SET name = 'Typed' WHERE slug = 'kept'"))
+            db.session.scalar(select(Tag.id))
+        with app.app_context():
+            names = dict(db.session.execute(select(Tag.slug, Tag.name)).all())
+        assert names == {"flushed": "Flushed", "kept": "Kept"}
     finally:
         engine.dispose()

@@ -260,20 +260,17 @@ PUBLIC_ARTICLE_TOTAL = _public_article_total()
 @lru_cache(maxsize=512)
 def tag_article_total(slug: str) -> Select:
     """How many articles of the tag are public: its tally of listed articles (kept by triggers,
-    migration 0010) less those of them listed whose time has not come. No row for a tag that
-    does not exist. Built once per tag (the most recent 512): building it cost more than
+    migration 0010) less those of them listed whose time has not come — its links whose place
+    in the public order is still to come, an index range (migration 0012). No row for a tag
+    that does not exist. Built once per tag (the most recent 512): building it cost more than
     running it."""
-    tagged = (
-        select(ArticleTag.article_id)
-        .where(ArticleTag.article_id == Article.id, ArticleTag.tag_id == TagTally.tag_id)
-        .correlate_except(ArticleTag)
-        .exists()
-    )
-    # From the articles due later (an index range), each looked up in the links: not from
-    # the tag's links, which are as many as its articles
     not_yet_due = (
-        select(func.count()).select_from(Article).where(article_is_due_later(), tagged)
-    ).scalar_subquery()
+        select(func.count())
+        .select_from(ArticleTag)
+        .where(ArticleTag.tag_id == TagTally.tag_id, ArticleTag.listed_at > now_when_run())
+        .correlate(TagTally)
+        .scalar_subquery()
+    )
     return (
         select(TagTally.listed - not_yet_due)
         .join(Tag, Tag.id == TagTally.tag_id)
