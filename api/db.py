@@ -143,7 +143,7 @@ def _postgresql_on_begin(connection) -> None:
 
 
 def _postgresql_before_execute(connection, _cursor, statement: str, *_args) -> None:
-    if connection.info.get(READS_ONLY) and not statement.lstrip()[:6].upper() == "SELECT":
+    if connection.info.get(READS_ONLY) and statement.lstrip()[:6].upper() != "SELECT":
         connection.info[READS_ONLY] = False
 
 

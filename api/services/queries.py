@@ -150,8 +150,7 @@ def list_articles(
     if in_link_order is not None:
         stmt = _public_in_link_order(stmt, in_link_order, tag if in_link_order == "tag" else author)
     else:
-        order = sort or [("published_at", True)]
-        stmt = _order(stmt, order, ARTICLE_SORT_COLUMNS, Article.id.desc())
+        stmt = _order(stmt, sort or NEWEST_FIRST, ARTICLE_SORT_COLUMNS, Article.id.desc())
     return with_bylines(stmt) if bylines else stmt
 
 
@@ -166,8 +165,9 @@ NEWEST_FIRST = [("published_at", True)]
 
 def _in_link_order(*, status, deleted, tag, author, q, sort, seek) -> str | None:
     """The filter ("tag" or "author") whose links hand out the public listing's page in
-    order, when there is one: a public list newest first, narrowed by one tag or one author
-    alone (no search; a cursor's bound seeks the articles' index)."""
+    order, when there is one: a public list newest first, of one tag or of one author, not
+    both (no search, whose order is relevance; no cursor's bound, which seeks the articles'
+    own index). Other filters may narrow it still."""
     if status or deleted or q is not None or seek is not None or sort not in (None, NEWEST_FIRST):
         return None
     if (tag is None) == (author is None):
