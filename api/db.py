@@ -222,10 +222,14 @@ def build_engine(
 def _only_read(session: Session) -> bool:
     """Whether the session's transaction on PostgreSQL sent nothing but SELECTs and holds no
     change still to flush: committing it then changes nothing a rollback would not."""
-    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active:  # none, or a failed flush's
         return False
-    connection = session.connection()  # the transaction's own: no statement is sent
-    return connection.dialect.name == "postgresql" and connection.info.get(READS_ONLY, False)
+    if session.new or session.dirty or session.deleted:
+        return False
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return session.connection().info.get(READS_ONLY, False)  # the transaction's own
 
 
 class AppSession(Session):

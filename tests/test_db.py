@@ -159,3 +159,25 @@ def test_a_session_that_wrote_is_rolled_back_at_close(fresh_database):
         assert names == {"flushed": "Flushed", "kept": "Kept"}
     finally:
         engine.dispose()
+
+
+@pytest.mark.no_transaction
+def test_a_failed_flush_ends_its_context_quietly(fresh_database, caplog):
+    """A context whose flush failed (and was answered, say as a 409) ends with a rollback:
+    its connection is neither reported lost nor discarded."""
+    app = make_migrated_app(fresh_database.url("failed_flush"))
+    engine = db.engine(app)
+    try:
+        with app.app_context():
+            db.session.add(Tag(slug="twice", name="Once", sort_name="once"))
+            db.session.commit()
+        with app.app_context():
+            db.session.add(Tag(slug="twice", name="Twice", sort_name="twice"))
+            with pytest.raises(IntegrityError):
+                db.session.flush()
+        assert "was lost" not in caplog.text
+        assert engine.pool.checkedin() == 1  # returned to the pool, not discarded
+        with app.app_context():
+            assert db.session.scalars(select(Tag.name)).all() == ["Once"]
+    finally:
+        engine.dispose()
