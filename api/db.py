@@ -221,15 +221,26 @@ def build_engine(
 
 def _only_read(session: Session) -> bool:
     """Whether the session's transaction on PostgreSQL sent nothing but SELECTs and holds no
-    change still to flush: committing it then changes nothing a rollback would not."""
+    change still to flush: committing it then changes nothing a rollback would not. Asks for
+    no connection: a transaction that never got one (the pool was exhausted) has nothing to
+    end, and waiting for one again would delay the answer."""
     transaction = session.get_transaction()
     if transaction is None or not transaction.is_active:  # none, or a failed flush's
         return False
     if session.new or session.dirty or session.deleted:
         return False
-    if session.get_bind().dialect.name != "postgresql":
+    connection = session.info.get(TRANSACTION_CONNECTION)
+    if connection is None or connection.closed or connection.dialect.name != "postgresql":
         return False
-    return session.connection().info.get(READS_ONLY, False)  # the transaction's own
+    return connection.info.get(READS_ONLY, False)
+
+
+# Session.info key: the connection the session's current transaction runs on
+TRANSACTION_CONNECTION = "newsdesk.transaction_connection"
+
+
+def _remember_connection(session: Session, _transaction, connection) -> None:
+    session.info[TRANSACTION_CONNECTION] = connection
 
 
 class AppSession(Session):
@@ -316,5 +327,7 @@ class Database:
             with suppress(SQLAlchemyError):
                 session.invalidate()
 
+
+event.listen(AppSession, "after_begin", _remember_connection)
 
 db = Database()

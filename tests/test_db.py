@@ -3,8 +3,9 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from api import create_app
 from api.config import load_config
@@ -179,5 +180,30 @@ def test_a_failed_flush_ends_its_context_quietly(fresh_database, caplog):
         assert engine.pool.checkedin() == 1  # returned to the pool, not discarded
         with app.app_context():
             assert db.session.scalars(select(Tag.name)).all() == ["Once"]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.no_transaction
+def test_a_context_that_got_no_connection_ends_without_asking_again(fresh_database, caplog):
+    """The pool was exhausted: the request answered (a 503) without a connection, and ending
+    its context neither waits for one a second time nor reports one lost."""
+    app = make_migrated_app(
+        fresh_database.url("exhausted"),
+        DATABASE_POOL_SIZE=1,
+        DATABASE_MAX_OVERFLOW=0,
+        DATABASE_POOL_TIMEOUT=0.2,
+    )
+    engine = db.engine(app)
+    checkouts = []
+    event.listen(engine.pool, "checkout", lambda *_args: checkouts.append(1))
+    try:
+        with engine.connect() as holder:
+            holder.exec_driver_sql("SELECT 1")
+            with app.app_context():
+                with pytest.raises(SQLAlchemyTimeoutError):
+                    db.session.execute(select(Tag.id))
+        assert "was lost" not in caplog.text
+        assert len(checkouts) == 1  # the holder's
     finally:
         engine.dispose()
