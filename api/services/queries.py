@@ -163,11 +163,18 @@ _LINKS = {
 NEWEST_FIRST = [("published_at", True)]
 
 
-def _in_link_order(*, status, deleted, tag, author, q, sort, seek) -> str | None:
+def _link_of(model) -> tuple:
+    """`_LINKS`' entry of the resource `model` (Tag or Author)."""
+    return _LINKS["tag" if model is Tag else "author"]
+
+
+def _in_link_order(
+    *, status=None, deleted=False, tag=None, author=None, q=None, sort=None, seek=None, **_narrowing
+) -> str | None:
     """The filter ("tag" or "author") whose links hand out the public listing's page in
     order, when there is one: a public list newest first, of one tag or of one author, not
     both (no search, whose order is relevance; no cursor's bound, which seeks the articles'
-    own index). Other filters may narrow it still."""
+    own index). Other filters (`_narrowing`) may narrow it still."""
     if status or deleted or q is not None or seek is not None or sort not in (None, NEWEST_FIRST):
         return None
     if (tag is None) == (author is None):
@@ -210,10 +217,6 @@ def listing_total(**filters) -> Select | None:
     return None
 
 
-# Filters matching articles through a link table: their matches come out of publication order
-_LINKED = ("tag", "author")
-
-
 def page_keys_first(
     principal=None, load_options=(), **filters
 ) -> tuple[ColumnElement, Select] | None:
@@ -225,10 +228,9 @@ def page_keys_first(
     Their rows are read by id under the same rule and order. None for the others: the
     indexes hand them out already in order (newest first, a tag's or an author's links do;
     see `_public_in_link_order`). The rows are loaded with `load_options`."""
-    if filters.get("q") is not None or all(filters.get(name) is None for name in _LINKED):
+    if filters.get("q") is not None or all(filters.get(name) is None for name in _LINKS):
         return None
-    ordering = ("status", "deleted", "tag", "author", "q", "sort", "seek")
-    if _in_link_order(**{name: filters.get(name) for name in ordering}) is not None:
+    if _in_link_order(**filters) is not None:
         return None  # its links' index hands the page out in order already
     if principal is None and not filters.get("status") and not filters.get("deleted"):
         sort = tuple(filters.get("sort") or ())
@@ -584,7 +586,7 @@ def moved_slug(model, slug: str) -> Select:
 
 def _with_article_count(model, sort: list[tuple[str, bool]] | None = None) -> Select:
     """Tags or authors, each with its count of public articles, in one statement."""
-    link, _model, link_column = _LINKS["tag" if model is Tag else "author"]
+    link, _model, link_column = _link_of(model)
     count = (
         select(func.count(link.article_id))
         .join(Article, Article.id == link.article_id)
@@ -688,7 +690,7 @@ def sitemap_articles(start: tuple[datetime, uuid.UUID], page_size: int) -> Selec
 def sitemap_pages_of(model, limit: int) -> Select:
     """(slug, updated_at, articles_updated_at, articles_published_at) of the tags or authors
     carrying public articles, by slug, with the newest times of those articles."""
-    link, _model, link_column = _LINKS["tag" if model is Tag else "author"]
+    link, _model, link_column = _link_of(model)
     return (
         select(
             model.slug,
