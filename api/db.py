@@ -138,6 +138,10 @@ def _sqlite_on_connect(busy_timeout: float, cache_kib: int | None):
 READS_ONLY = "newsdesk.reads_only"
 
 
+def _postgresql_on_begin(connection) -> None:
+    connection.info[READS_ONLY] = True
+
+
 def _postgresql_before_execute(connection, _cursor, statement: str, *_args) -> None:
     if connection.info.get(READS_ONLY) and statement.lstrip()[:6].upper() != "SELECT":
         connection.info[READS_ONLY] = False
@@ -210,6 +214,7 @@ def build_engine(
         event.listen(engine, "connect", _sqlite_on_connect(busy_timeout, cache_kib))
         event.listen(engine, "begin", _sqlite_on_begin)
     else:
+        event.listen(engine, "begin", _postgresql_on_begin)
         event.listen(engine, "before_cursor_execute", _postgresql_before_execute)
     return engine
 
@@ -235,10 +240,7 @@ TRANSACTION_CONNECTION = "newsdesk.transaction_connection"
 
 
 def _remember_connection(session: Session, _transaction, connection) -> None:
-    """At the start of each of the session's transactions: its connection, which has sent
-    nothing yet (`_postgresql_before_execute` notes its first write)."""
     session.info[TRANSACTION_CONNECTION] = connection
-    connection.info[READS_ONLY] = True
 
 
 class AppSession(Session):
