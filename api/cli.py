@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from api import backups, idempotency
 from api.db import db
 from api.models import ROLES, ApiKey
-from api.services import digests, queries
+from api.services import digests, queries, summaries
 from api.services.importing import BATCH_SIZE, ImportFileError, import_file
 from api.services.keys import create_key, revoke_key
 from api.services.mailer import send_due_mails
@@ -42,8 +42,13 @@ db_cli = AppGroup("db", help="Database migrations (Alembic).")
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
-    """Migrate the database up to REVISION (default: head)."""
+    """Migrate the database up to REVISION (default: head); at head, write the articles'
+    list summaries a migration or a write by hand left stale."""
     command.upgrade(alembic_config(), revision)
+    if revision == "head":
+        written = summaries.fill_all(db.session)
+        if written:
+            click.echo(f"Wrote {written} article summaries.")
 
 
 @db_cli.command("downgrade")

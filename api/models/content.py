@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
@@ -103,6 +104,13 @@ class Article(TimestampMixin, Base):
         # By id with the same: articles of a tag or an author are counted and ranked from it
         Index("ix_articles_id_public", "id", "published_at", "status", "deleted_at"),
         Index("ix_articles_status_published_at", "status", "published_at"),
+        # The articles whose summary is to be written again (migration 0013)
+        Index(
+            "ix_articles_summary_stale",
+            "id",
+            sqlite_where=text("summary IS NULL"),
+            postgresql_where=text("summary IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -138,10 +146,17 @@ class Article(TimestampMixin, Base):
     meta_description: Mapped[str | None] = mapped_column(String(500))
     canonical_url: Mapped[str | None] = mapped_column(String(2048))
 
+    # The article's list summary as JSON, ready to send (api/services/summaries.py); NULL
+    # when stale: triggers clear it whenever what it shows changes (migration 0013). The ORM
+    # never writes it (nor reads it back: `eager_defaults`)
+    summary: Mapped[str | None] = mapped_column(
+        Text, deferred=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
+
     # The highlighted search snippet, filled by searches (api/services/queries.py)
     snippet: Mapped[str | None] = query_expression()
 
-    __mapper_args__ = {"version_id_col": version_id}
+    __mapper_args__ = {"version_id_col": version_id, "eager_defaults": False}
 
     author_links: Mapped[list[ArticleAuthor]] = relationship(
         order_by=ArticleAuthor.position, cascade="all, delete-orphan", lazy="raise"

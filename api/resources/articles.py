@@ -20,7 +20,7 @@ from api.extensions import (
     representation_etag,
 )
 from api.models import Article
-from api.services import content, lifecycle, queries, representations
+from api.services import content, lifecycle, queries, representations, summaries
 from api.services.pagination import keyset_paginate, keyset_seek, paginate
 from api.services.visibility import can_edit
 from schemas.articles import (
@@ -32,12 +32,10 @@ from schemas.articles import (
     ArticleQueryArgsSchema,
     ArticleReadArgsSchema,
     ArticleReadEnvelopeSchema,
-    ArticleRepresentationSchema,
     ArticleSchema,
     ArticleUpdateSchema,
     RelatedArticlesQueryArgsSchema,
 )
-from schemas.common import sparse_schema
 
 blp = Blueprint(
     "articles",
@@ -78,7 +76,10 @@ class Articles(MethodView):
             descending = args["sort"][0][1]
             args["seek"] = keyset_seek(Article.published_at, cursor, descending=descending)
         dialect = db.session.get_bind().dialect.name
-        principal, options = current_principal(), representations.article_load_options(selected)
+        principal, stored = current_principal(), summaries.answers(selected, args)
+        # From stored summaries, the page's rows hold only what they need
+        columns = summaries.COLUMNS if stored else None
+        options = () if stored else representations.article_load_options(selected)
         stmt = queries.list_articles(principal, dialect=dialect, bylines=False, **args)
         stmt = stmt.options(*options)
         if cursor is None:
@@ -89,8 +90,9 @@ class Articles(MethodView):
                 per_page,
                 total=queries.listing_total(**args),
                 keys_first=queries.page_keys_first(principal, options, **args),
+                columns=columns,
             )
-            return _dumped(page_response(listed), selected)
+            return _dumped(page_response(listed), selected, stored=stored)
         result = keyset_paginate(
             db.session,
             stmt,
@@ -99,8 +101,9 @@ class Articles(MethodView):
             per_page,
             descending=descending,
             secret=current_app.config["SECRET_KEY"],
+            columns=columns,
         )
-        return _dumped(cursor_response(result), selected)
+        return _dumped(cursor_response(result), selected, stored=stored)
 
     @blp.auth("author")
     @blp.arguments(
@@ -242,22 +245,17 @@ def _selected(requested, formats, *, detail: bool) -> tuple[str, ...]:
 
 
 def _dump(articles: list[Article], selected: tuple[str, ...]) -> list[dict]:
-    """Articles as the sparse fieldset says; their bylines, when it shows them, read in one
-    statement for them all (the statements that loaded the articles loaded none)."""
-    schema = sparse_schema(ArticleRepresentationSchema, representations.without_bylines(selected))
-    dumped = schema.dump(articles, many=True)
-    if articles and set(selected) & set(representations.BYLINE_FIELDS):
-        rows = db.session.execute(
-            queries.BYLINES_OF, {"article_ids": [article.id for article in articles]}
-        ).all()
-        dumped = representations.with_bylines(dumped, rows, selected)
-    return dumped
+    return summaries.dump(db.session, articles, selected)
 
 
-def _dumped(response: tuple[dict, int, dict], selected: tuple[str, ...]):
-    """A list response with its articles dumped as the sparse fieldset says."""
+def _dumped(response: tuple[dict, int, dict], selected: tuple[str, ...], *, stored=False):
+    """A list response with its articles dumped as the sparse fieldset says: from their stored
+    summaries when `stored` (they were read as rows of `summaries.COLUMNS`)."""
     body, status, headers = response
-    body["data"] = _dump(body["data"], selected)
+    if stored:
+        body["data"] = summaries.read(db.session, body["data"], selected)
+    else:
+        body["data"] = _dump(body["data"], selected)
     return body, status, headers
 
 

@@ -59,6 +59,11 @@ def bump(session: Session) -> None:
     )
 
 
+def bumped(session: Session) -> bool:
+    """Whether the session's transaction wrote content (and so bumped the version)."""
+    return bool(session.info.get(_BUMPED))
+
+
 def _writes_content(table) -> bool:
     return getattr(table, "name", None) not in BOOKKEEPING_TABLES
 

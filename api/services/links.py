@@ -6,6 +6,7 @@ site that moves changes one setting (`NEWSDESK_SITE_URL`, `NEWSDESK_ARTICLE_PATH
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from flask import current_app
@@ -19,10 +20,17 @@ def site_url() -> str:
 
 def page_url(resource: str, slug: str, canonical_url: str | None = None) -> str:
     """The public page of an article, tag or author; an article's own `canonical_url` wins."""
-    if canonical_url:
-        return canonical_url
-    path = current_app.config[_PATH_SETTINGS[resource]]
-    return site_url() + path.format(slug=quote(slug, safe=""))
+    return page_urls(resource)(slug, canonical_url)
+
+
+def page_urls(resource: str) -> Callable[[str, str | None], str]:
+    """`page_url` of many pages of one kind (a list's), the configuration read once."""
+    base, path = site_url(), current_app.config[_PATH_SETTINGS[resource]]
+
+    def url(slug: str, canonical_url: str | None = None) -> str:
+        return canonical_url or base + path.format(slug=quote(slug, safe=""))
+
+    return url
 
 
 def article_url(article) -> str:

@@ -30,6 +30,7 @@ def paginate(
     *,
     total: Select | None = None,
     keys_first: tuple[ColumnElement, Select] | None = None,
+    columns: tuple[ColumnElement, ...] | None = None,
 ) -> Page:
     """Two statements: the count of the whole selection, then the requested slice. `total`,
     when given, counts the selection more cheaply than counting its rows.
@@ -37,7 +38,9 @@ def paginate(
     `keys_first`, a key column and a statement reading the same rows in the same order
     without `stmt`'s narrowing filters: the slice's keys are chosen first, in a subquery the
     indexes can answer alone, and that statement reads only their rows (a deferred join) —
-    for filters that would otherwise sort whole rows to keep a page of them."""
+    for filters that would otherwise sort whole rows to keep a page of them.
+
+    `columns`: the page's items are rows of these columns rather than objects."""
     if total is None:
         total = select(func.count()).select_from(stmt.order_by(None).subquery())
     total = session.scalar(total)
@@ -45,8 +48,14 @@ def paginate(
     if keys_first is not None:
         key, rows = keys_first
         stmt = rows.where(key.in_(stmt.with_only_columns(key)))
-    items = session.scalars(stmt).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
+    items = _items(session, stmt, columns)
+    return Page(items=items, page=page, per_page=per_page, total=total or 0)
+
+
+def _items(session: Session, stmt: Select, columns: tuple[ColumnElement, ...] | None) -> list:
+    if columns is None:
+        return list(session.scalars(stmt).all())
+    return list(session.execute(stmt.with_only_columns(*columns)).all())
 
 
 # --- Keyset (cursor) pagination on (published_at, id): page 10,000 costs what page 1 costs
@@ -104,6 +113,7 @@ def keyset_paginate(
     *,
     descending: bool,
     secret: str,
+    columns: tuple[ColumnElement, ...] | None = None,
 ) -> CursorPage:
     """One statement, whatever the depth: `stmt` ordered by `key` (e.g. `(published_at, id)`,
     each column in the one direction) from the row after the cursor, `WHERE (key) < (…)` (or
@@ -115,7 +125,7 @@ def keyset_paginate(
         position = tuple_(*key)
         values = tuple_(*(literal(v, c.type) for c, v in zip(key, cursor.after, strict=True)))
         stmt = stmt.where(position < values if descending else position > values)
-    rows = list(session.scalars(stmt.limit(per_page + 1)).all())
+    rows = _items(session, stmt.limit(per_page + 1), columns)
     items, more = rows[:per_page], len(rows) > per_page
     next_cursor = None
     if more:

@@ -22,7 +22,7 @@ from api.models import (
     Tag,
     TagTally,
 )
-from api.services import queries
+from api.services import queries, summaries
 from api.services.visibility import PUBLIC_STATUSES, article_is_public
 from schemas.articles import ArticleQueryArgsSchema
 
@@ -413,6 +413,7 @@ def _migrated_to(fresh_database, name: str, revision: str):
     with app.app_context():
         config = alembic_config(app)
         command.upgrade(config, revision)
+        db.session.info[summaries.WRITES_SUMMARIES] = False  # no summaries before 0013
         yield lambda: command.upgrade(config, "head")
     db.engine(app).dispose()
 

@@ -1,0 +1,145 @@
+"""Stored list summaries: each article's summary as a list returns it, written at commit.
+
+A list page sends its articles' stored summaries (`articles.summary`, migration 0013) rather
+than loading twenty objects, reading their bylines and dumping them field by field. The
+summary is what `dump` below makes of the article — the very code that serves a list when
+a summary is missing — less `url` (configuration builds it at read time) and `snippet`
+(only searches have one).
+
+Triggers clear a summary whenever what it shows changes, whoever writes (the article's row,
+its links, the name or slug of one of its tags or authors). At the commit of a transaction
+that wrote content, this module writes the cleared ones again, in the same transaction;
+`flask db upgrade` writes any left (`fill_all`). A list meeting a cleared one dumps that
+article the long way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+import orjson
+from sqlalchemy import Row, bindparam, event, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from api.models import Article
+from api.services import content_version, links, queries, representations
+from schemas.articles import SUMMARY_FIELDS, ArticleRepresentationSchema
+from schemas.common import sparse_schema
+
+# Built at read time: `url` from configuration, `snippet` by a search
+READ_TIME_FIELDS = ("url", "snippet")
+STORED_FIELDS = tuple(name for name in SUMMARY_FIELDS if name not in READ_TIME_FIELDS)
+# What a list reads of an article it answers from its summary (a cursor is made of the key)
+COLUMNS = (Article.id, Article.published_at, Article.summary)
+# Summaries written at one commit at most: a rename of a tag of many articles leaves the
+# rest to later commits (the lists read them the long way meanwhile)
+FILL_LIMIT = 2_000
+_ARTICLES = Article.__table__
+# Writing a summary changes nothing else (`updated_at` would take its `onupdate` otherwise)
+_WRITE = (
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article_id"))
+    .values(summary=bindparam("summary"), updated_at=_ARTICLES.c.updated_at)
+)
+
+
+def dump(session: Session, articles: list[Article], selected: tuple[str, ...]) -> list[dict]:
+    """Articles as the sparse fieldset says; their bylines, when it shows them, read in one
+    statement for them all (the statements that loaded the articles loaded none)."""
+    schema = sparse_schema(ArticleRepresentationSchema, representations.without_bylines(selected))
+    dumped = schema.dump(articles, many=True)
+    if articles and set(selected) & set(representations.BYLINE_FIELDS):
+        rows = session.execute(
+            queries.BYLINES_OF, {"article_ids": [article.id for article in articles]}
+        ).all()
+        dumped = representations.with_bylines(dumped, rows, selected)
+    return dumped
+
+
+def answers(selected: tuple[str, ...], filters: dict) -> bool:
+    """Whether a list showing `selected` fields with these filters is answered from summaries:
+    not a search (nothing else has a `snippet`), and no body."""
+    return filters.get("q") is None and all(
+        name in STORED_FIELDS or name in READ_TIME_FIELDS for name in selected
+    )
+
+
+def read(session: Session, articles: list[Row], selected: tuple[str, ...]) -> list[dict]:
+    """The `selected` fields of articles read as rows of `COLUMNS`, from their summaries; any
+    without a usable one is loaded and dumped the long way (one statement for them all)."""
+    selected = tuple(name for name in selected if name != "snippet")  # searches have one
+    stored: dict[uuid.UUID, dict] = {}
+    for article in articles:
+        if article.summary is not None:
+            summary = orjson.loads(article.summary)
+            if all(name in summary for name in selected if name != "url"):
+                stored[article.id] = summary
+    items = {}
+    stale = [article.id for article in articles if article.id not in stored]
+    if stale:
+        reloaded = session.scalars(
+            select(Article)
+            .where(Article.id.in_(stale))
+            .options(*representations.article_load_options(selected))
+            .execution_options(populate_existing=True)
+        ).all()
+        dumped = dump(session, reloaded, selected)
+        items = dict(zip((article.id for article in reloaded), dumped, strict=True))
+    url = links.page_urls("article")  # as `links.article_url` builds it
+    for article_id, summary in stored.items():
+        items[article_id] = {
+            name: url(summary["slug"], summary["seo"]["canonical_url"])
+            if name == "url"
+            else summary[name]
+            for name in selected
+        }
+    # In the page's order; an article purged since the page was read is left out
+    return [items[article.id] for article in articles if article.id in items]
+
+
+def fill(session: Session, limit: int = FILL_LIMIT) -> int:
+    """Write the summaries the triggers cleared (`limit` at most); how many were written."""
+    ids = session.scalars(select(Article.id).where(Article.summary.is_(None)).limit(limit)).all()
+    return _write(session, ids) if ids else 0
+
+
+def fill_all(session: Session, batch: int = 1_000) -> int:
+    """Write every cleared summary, a batch per transaction; how many were written."""
+    written = 0
+    while count := fill(session, batch):
+        session.commit()
+        written += count
+    return written
+
+
+def _write(session: Session, ids: Iterable[uuid.UUID]) -> int:
+    articles = session.scalars(
+        select(Article)
+        .where(Article.id.in_(list(ids)))
+        .options(*representations.article_load_options(STORED_FIELDS))
+    ).all()
+    rows = []
+    for article, summary in zip(articles, dump(session, articles, STORED_FIELDS), strict=True):
+        text = orjson.dumps(summary).decode()
+        rows.append({"article_id": article.id, "summary": text})
+        set_committed_value(article, "summary", text)
+    # On the connection: no flush, no ORM event (the content version is bumped already)
+    session.connection().execute(_WRITE, rows)
+    return len(rows)
+
+
+# Session.info key: False on a session writing to a database older than migration 0013
+WRITES_SUMMARIES = "newsdesk.writes_summaries"
+
+
+def _before_commit(session: Session) -> None:
+    if not session.info.get(WRITES_SUMMARIES, True):
+        return
+    session.flush()
+    if content_version.bumped(session):
+        fill(session)
+
+
+event.listen(Session, "before_commit", _before_commit)
