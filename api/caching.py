@@ -39,7 +39,7 @@ def _items(body) -> list[dict]:
     data = body.get("data") if isinstance(body, dict) else None
     if isinstance(data, dict):
         return [data]
-    if isinstance(data, list):
+    if isinstance(data, list | tuple):
         return [item for item in data if isinstance(item, dict)]
     return []
 
@@ -68,7 +68,7 @@ def surrogate_keys(body) -> list[str]:
     if kind is None:
         return []
     keys: list[str] = []
-    if isinstance(body, dict) and isinstance(body.get("data"), list):
+    if isinstance(body, dict) and isinstance(body.get("data"), list | tuple):
         keys.append(request.blueprint)
     source = (request.view_args or {}).get("article_id")
     if source is not None:  # a list derived from one article (its related articles)
@@ -89,6 +89,9 @@ def describe_representation(*, modified: datetime, keys: Iterable[str]) -> None:
     g.representation = (modified, list(dict.fromkeys(keys)))
 
 
+_UNREAD = object()
+
+
 def _validators(response) -> tuple[str, datetime, list[str]]:
     """The ETag, Last-Modified and Surrogate-Key of a 200: declared by the view, or read from
     the JSON body."""
@@ -97,7 +100,11 @@ def _validators(response) -> tuple[str, datetime, list[str]]:
         modified, keys = declared
         digest = hashlib.sha256(response.get_data()).hexdigest()[:32]
         return f'"{digest}"', min(modified, datetime.now(UTC)).replace(microsecond=0), keys
-    body = response.get_json(silent=True)
+    # The value the JSON provider wrote the body from (api.serialization) when the body is
+    # still that one; a UUID or a time in it hashes and reads as the string it was written as
+    body = getattr(response, "json_value", _UNREAD)
+    if body is _UNREAD:
+        body = response.get_json(silent=True)
     return etag_of(body), last_modified(body), surrogate_keys(body)
 
 

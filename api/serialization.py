@@ -60,10 +60,13 @@ class OrjsonProvider(DefaultJSONProvider):
 
     def response(self, *args: t.Any, **kwargs: t.Any):
         """As the standard provider's (compact, or indented in debug mode, and a final line
-        break), written straight to bytes."""
+        break), written straight to bytes; the response keeps the value it was made of
+        (`json_value`: the body reads back as it, but for types JSON writes as strings)."""
         obj = self._prepare_response_obj(args, kwargs)
         option = _PASSTHROUGH | (orjson.OPT_SORT_KEYS if self.sort_keys else 0)
         if (self.compact is None and self._app.debug) or self.compact is False:
             option |= orjson.OPT_INDENT_2
         body = orjson.dumps(obj, default=self.default, option=option | orjson.OPT_APPEND_NEWLINE)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        response = self._app.response_class(body, mimetype=self.mimetype)
+        response.json_value = obj  # what api.caching reads its validators from, not re-parsed
+        return response

@@ -43,7 +43,8 @@ def paginate(
     `columns`: the page's items are rows of these columns rather than objects."""
     if total is None:
         total = select(func.count()).select_from(stmt.order_by(None).subquery())
-    total = session.scalar(total)
+    # Counts and column rows need none of the ORM's work: run on the session's connection
+    total = session.connection().scalar(total)
     stmt = stmt.limit(per_page).offset((page - 1) * per_page)
     if keys_first is not None:
         key, rows = keys_first
@@ -55,7 +56,7 @@ def paginate(
 def _items(session: Session, stmt: Select, columns: tuple[ColumnElement, ...] | None) -> list:
     if columns is None:
         return list(session.scalars(stmt).all())
-    return list(session.execute(stmt.with_only_columns(*columns)).all())
+    return list(session.connection().execute(stmt.with_only_columns(*columns)).all())
 
 
 # --- Keyset (cursor) pagination on (published_at, id): page 10,000 costs what page 1 costs

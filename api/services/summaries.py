@@ -3,8 +3,8 @@
 A list page sends its articles' stored summaries (`articles.summary`, migration 0013) rather
 than loading twenty objects, reading their bylines and dumping them field by field. The
 summary is what `dump` below makes of the article — the very code that serves a list when
-a summary is missing — less `url` (configuration builds it at read time) and `snippet`
-(only searches have one).
+a summary is missing — but for its `url`, null (configuration builds it at read time), and
+`snippet` (only searches have one).
 
 Triggers clear a summary whenever what it shows changes, whoever writes (the article's row,
 its links, the name or slug of one of its tags or authors). At the commit of a transaction
@@ -21,16 +21,15 @@ from collections.abc import Iterable
 import orjson
 from sqlalchemy import Row, bindparam, event, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from api.models import Article
 from api.services import content_version, links, queries, representations
 from schemas.articles import SUMMARY_FIELDS, ArticleRepresentationSchema
 from schemas.common import sparse_schema
 
-# Built at read time: `url` from configuration, `snippet` by a search
-READ_TIME_FIELDS = ("url", "snippet")
-STORED_FIELDS = tuple(name for name in SUMMARY_FIELDS if name not in READ_TIME_FIELDS)
+# What a summary holds: every summary field but the `snippet` only searches have; its `url`
+# is null, filled at read time from configuration
+STORED_FIELDS = tuple(name for name in SUMMARY_FIELDS if name != "snippet")
 # What a list reads of an article it answers from its summary (a cursor is made of the key)
 COLUMNS = (Article.id, Article.published_at, Article.summary)
 # Summaries written at one commit at most: a rename of a tag of many articles leaves the
@@ -62,7 +61,7 @@ def answers(selected: tuple[str, ...], filters: dict) -> bool:
     """Whether a list showing `selected` fields with these filters is answered from summaries:
     not a search (nothing else has a `snippet`), and no body."""
     return filters.get("q") is None and all(
-        name in STORED_FIELDS or name in READ_TIME_FIELDS for name in selected
+        name in STORED_FIELDS or name == "snippet" for name in selected
     )
 
 
@@ -70,38 +69,46 @@ def read(session: Session, articles: list[Row], selected: tuple[str, ...]) -> li
     """The `selected` fields of articles read as rows of `COLUMNS`, from their summaries; any
     without a usable one is loaded and dumped the long way (one statement for them all)."""
     selected = tuple(name for name in selected if name != "snippet")  # searches have one
-    stored: dict[uuid.UUID, dict] = {}
-    for article in articles:
-        if article.summary is not None:
-            summary = orjson.loads(article.summary)
-            if all(name in summary for name in selected if name != "url"):
-                stored[article.id] = summary
-    items = {}
-    stale = [article.id for article in articles if article.id not in stored]
-    if stale:
-        reloaded = session.scalars(
-            select(Article)
-            .where(Article.id.in_(stale))
-            .options(*representations.article_load_options(selected))
-            .execution_options(populate_existing=True)
-        ).all()
-        dumped = dump(session, reloaded, selected)
-        items = dict(zip((article.id for article in reloaded), dumped, strict=True))
+    whole, needed = selected == STORED_FIELDS, frozenset(selected)
     url = links.page_urls("article")  # as `links.article_url` builds it
-    for article_id, summary in stored.items():
-        items[article_id] = {
-            name: url(summary["slug"], summary["seo"]["canonical_url"])
-            if name == "url"
-            else summary[name]
-            for name in selected
-        }
-    # In the page's order; an article purged since the page was read is left out
-    return [items[article.id] for article in articles if article.id in items]
+    items: list = []
+    stale: list[int] = []  # where in `items` an article's id waits for its long-way dump
+    for article in articles:
+        summary = None if article.summary is None else orjson.loads(article.summary)
+        if summary is None or not needed <= summary.keys():
+            stale.append(len(items))
+            items.append(article.id)
+            continue
+        summary["url"] = url(summary["slug"], summary["seo"]["canonical_url"])
+        if whole and len(summary) == len(selected):
+            items.append(summary)  # stored in schema order already
+        else:
+            items.append({name: summary[name] for name in selected})
+    if not stale:
+        return items
+    reloaded = session.scalars(
+        select(Article)
+        .where(Article.id.in_([items[i] for i in stale]))
+        .options(*representations.article_load_options(selected))
+        .execution_options(populate_existing=True)
+    ).all()
+    dumped = dict(zip((a.id for a in reloaded), dump(session, reloaded, selected), strict=True))
+    for i in stale:
+        items[i] = dumped.get(items[i])
+    return [item for item in items if item is not None]  # less any purged since the page
 
 
 def fill(session: Session, limit: int = FILL_LIMIT) -> int:
     """Write the summaries the triggers cleared (`limit` at most); how many were written."""
-    ids = session.scalars(select(Article.id).where(Article.summary.is_(None)).limit(limit)).all()
+    # PostgreSQL: locked first, then read (a statement's snapshot is taken after the lock),
+    # so no writer changes an article between the read and the write of its summary; one
+    # another transaction holds is left to it (its commit writes it)
+    ids = session.scalars(
+        select(Article.id)
+        .where(Article.summary.is_(None))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
     return _write(session, ids) if ids else 0
 
 
@@ -115,18 +122,23 @@ def fill_all(session: Session, batch: int = 1_000) -> int:
 
 
 def _write(session: Session, ids: Iterable[uuid.UUID]) -> int:
-    articles = session.scalars(
-        select(Article)
-        .where(Article.id.in_(list(ids)))
-        .options(*representations.article_load_options(STORED_FIELDS))
-    ).all()
-    rows = []
-    for article, summary in zip(articles, dump(session, articles, STORED_FIELDS), strict=True):
-        text = orjson.dumps(summary).decode()
-        rows.append({"article_id": article.id, "summary": text})
-        set_committed_value(article, "summary", text)
+    connection = session.connection()
+    # Read in the transaction by a session of its own: the articles as they are now, whatever
+    # `session` holds of them (an object loaded before another transaction's commit), and
+    # `session`'s objects left as they are
+    with Session(bind=connection) as reader:
+        articles = reader.scalars(
+            select(Article)
+            .where(Article.id.in_(list(ids)))
+            .options(*representations.article_load_options(STORED_FIELDS))
+        ).all()
+        dumped = dump(reader, articles, STORED_FIELDS)
+        rows = []
+        for article, summary in zip(articles, dumped, strict=True):
+            summary["url"] = None  # configuration's, at read time
+            rows.append({"article_id": article.id, "summary": orjson.dumps(summary).decode()})
     # On the connection: no flush, no ORM event (the content version is bumped already)
-    session.connection().execute(_WRITE, rows)
+    connection.execute(_WRITE, rows)
     return len(rows)
 
 

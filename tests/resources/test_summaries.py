@@ -38,7 +38,7 @@ def _assert_current(session) -> None:
     fresh = summaries.dump(session, articles, summaries.STORED_FIELDS)
     for article, dumped in zip(articles, fresh, strict=True):
         assert stored[article.id] is not None, article.slug
-        assert json.loads(stored[article.id]) == dumped, article.slug
+        assert json.loads(stored[article.id]) == {**dumped, "url": None}, article.slug
 
 
 def _lists(client, *paths: str) -> list[bytes]:
