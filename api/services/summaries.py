@@ -65,6 +65,9 @@ def answers(selected: tuple[str, ...], filters: dict) -> bool:
     )
 
 
+_CLEAR = update(_ARTICLES).values(summary=None, updated_at=_ARTICLES.c.updated_at)
+
+
 def read(session: Session, articles: list[Row], selected: tuple[str, ...]) -> list[dict]:
     """The `selected` fields of articles read as rows of `COLUMNS`, from their summaries; any
     without a usable one is loaded and dumped the long way (one statement for them all)."""
@@ -113,7 +116,13 @@ def fill(session: Session, limit: int = FILL_LIMIT) -> int:
 
 
 def fill_all(session: Session, batch: int = 1_000) -> int:
-    """Write every cleared summary, a batch per transaction; how many were written."""
+    """Write every cleared summary, a batch per transaction, after clearing them all if they
+    were written in another format than this code's (its fields changed); how many were
+    written. One summary tells: every writer writes the same format."""
+    sample = session.scalar(select(Article.summary).where(Article.summary.is_not(None)).limit(1))
+    if sample is not None and tuple(orjson.loads(sample)) != STORED_FIELDS:
+        session.connection().execute(_CLEAR)
+        session.commit()
     written = 0
     while count := fill(session, batch):
         session.commit()

@@ -187,3 +187,13 @@ def test_db_upgrade_writes_the_summaries_left_stale(runner, session, newsroom):
     assert result.exit_code == 0, result.output
     assert f"Wrote {len(_stored(session))} article summaries." in result.output
     _assert_current(session)
+
+
+def test_db_upgrade_writes_again_summaries_of_another_format(runner, session, newsroom):
+    """Summaries written by code that showed other fields are all written again."""
+    session.execute(text("""UPDATE articles SET summary = '{"id": "x", "title": "ancien"}'"""))
+    session.commit()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {len(_stored(session))} article summaries." in result.output
+    _assert_current(session)
