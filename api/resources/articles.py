@@ -260,9 +260,11 @@ def _dumped(response: tuple[dict, int, dict], selected: tuple[str, ...], *, stor
 
 
 def _one_read(article: Article, selected: tuple[str, ...]) -> dict:
-    """One article as the fieldset says (api.caching gives each representation its own ETag,
+    """One article as the fieldset says, from its summary and columns when it can be (see
+    `summaries.detail`), else dumped (api.caching gives each representation its own ETag,
     so a sparse one never claims the full representation's validator)."""
-    return one(_dump([article], selected)[0])
+    item = summaries.detail(article, selected)
+    return one(item if item is not None else _dump([article], selected)[0])
 
 
 def _reload(article_id: uuid.UUID) -> Article:
@@ -283,7 +285,7 @@ def readable_article(
     instead); else 410 if it was deleted after being public, 301 if the slug is a former
     one, 404 otherwise."""
     session, principal = db.session, current_principal()
-    options = () if selected is None else representations.article_load_options(selected)
+    options = () if selected is None else representations.article_read_options(selected)
     stmt, params = queries.article_read(
         principal, article_id=article_id, slug=slug, bylines=bylines, load_options=options
     )

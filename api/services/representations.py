@@ -60,6 +60,13 @@ def article_load_options(selected: tuple[str, ...]) -> tuple:
     return tuple(options)
 
 
+@lru_cache(maxsize=256)
+def article_read_options(selected: tuple[str, ...]) -> tuple:
+    """`article_load_options` of a read of one article, which loads its summary too (see
+    `summaries.detail`)."""
+    return (*article_load_options(selected), undefer(Article.summary))
+
+
 # The embedded references a list page fills from one statement (`queries.BYLINES_OF`)
 BYLINE_FIELDS = ("authors", "tags")
 

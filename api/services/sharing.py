@@ -26,6 +26,8 @@ def fill_share_links(templates: Mapping[str, str], *, url: str, title: str) -> d
 
 def share_links(article) -> dict[str, str]:
     """The configured share links (`SHARE_LINKS`) of an article's canonical URL and title."""
-    return fill_share_links(
-        current_app.config["SHARE_LINKS"], url=links.article_url(article), title=article.title
-    )
+    return share_links_of(links.article_url(article), article.title)
+
+
+def share_links_of(url: str, title: str) -> dict[str, str]:
+    return fill_share_links(current_app.config["SHARE_LINKS"], url=url, title=title)

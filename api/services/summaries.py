@@ -23,7 +23,7 @@ from sqlalchemy import Row, bindparam, event, select, update
 from sqlalchemy.orm import Session
 
 from api.models import Article
-from api.services import content_version, links, queries, representations
+from api.services import content_version, links, queries, representations, sharing
 from schemas.articles import SUMMARY_FIELDS, ArticleRepresentationSchema
 from schemas.common import sparse_schema
 
@@ -32,6 +32,7 @@ from schemas.common import sparse_schema
 STORED_FIELDS = tuple(name for name in SUMMARY_FIELDS if name != "snippet")
 # What a list reads of an article it answers from its summary (a cursor is made of the key)
 COLUMNS = (Article.id, Article.published_at, Article.summary)
+
 # Summaries written at one commit at most: a rename of a tag of many articles leaves the
 # rest to later commits (the lists read them the long way meanwhile)
 FILL_LIMIT = 2_000
@@ -99,6 +100,35 @@ def read(session: Session, articles: list[Row], selected: tuple[str, ...]) -> li
     for i in stale:
         items[i] = dumped.get(items[i])
     return [item for item in items if item is not None]  # less any purged since the page
+
+
+# A detail's fields not in its summary: from the article's columns, or built (`share`)
+COLUMN_FIELDS = ("body", "body_format", "body_html", "body_text")
+DETAIL_FIELDS = ("share", *COLUMN_FIELDS)
+
+
+def detail(article: Article, selected: tuple[str, ...]) -> dict | None:
+    """The `selected` fields of one article loaded with its summary and the body columns they
+    show (`representations.article_read_options`): its summary's, its `share` links, its
+    bodies; None when its summary is cleared or lacks one of them (dump it the long way)."""
+    if article.summary is None:
+        return None
+    summary = orjson.loads(article.summary)
+    selected = tuple(name for name in selected if name != "snippet")
+    if any(name not in summary and name not in DETAIL_FIELDS for name in selected):
+        return None
+    url = links.page_urls("article")(summary["slug"], summary["seo"]["canonical_url"])
+    item = {}
+    for name in selected:
+        if name == "url":
+            item[name] = url
+        elif name == "share":
+            item[name] = sharing.share_links_of(url, summary["title"])
+        elif name in COLUMN_FIELDS:
+            item[name] = getattr(article, name)
+        else:
+            item[name] = summary[name]
+    return item
 
 
 def fill(session: Session, limit: int = FILL_LIMIT) -> int:

@@ -197,3 +197,30 @@ def test_db_upgrade_writes_again_summaries_of_another_format(runner, session, ne
     assert result.exit_code == 0, result.output
     assert f"Wrote {len(_stored(session))} article summaries." in result.output
     _assert_current(session)
+
+
+def _reads(article) -> tuple[str, ...]:
+    return (
+        f"/v1/articles/slug/{article.slug}",
+        f"/v1/articles/{article.id}",
+        f"/v1/articles/slug/{article.slug}?fields=title,share,url,tags",
+        f"/v1/articles/slug/{article.slug}?formats=plaintext,html",
+        f"/v1/articles/{article.id}?fields=body_text,authors&formats=markdown",
+    )
+
+
+def test_reads_from_summaries_are_the_reads_dumped_the_long_way(client, session, newsroom):
+    first = newsroom[2][0]
+    stored = [(r.get_data(), r.headers["ETag"]) for r in map(client.get, _reads(first))]
+    _clear_all(session)
+    assert [(r.get_data(), r.headers["ETag"]) for r in map(client.get, _reads(first))] == stored
+    assert json.loads(stored[0][0])["data"]["share"]["x"].startswith("https://")
+
+
+def test_a_read_by_slug_is_one_statement(client, session, newsroom, count_statements):
+    first = newsroom[2][0]
+    client.get(f"/v1/articles/slug/{first.slug}")  # statements built and cached
+    count_statements.statements.clear()
+    body = client.get(f"/v1/articles/slug/{first.slug}").get_json()["data"]
+    assert [author["name"] for author in body["authors"]] == ["La rédaction", "Clémence Dupré"]
+    assert count_statements.count == 1, count_statements.statements
