@@ -32,25 +32,37 @@ def paginate(
     keys_first: tuple[ColumnElement, Select] | None = None,
     columns: tuple[ColumnElement, ...] | None = None,
 ) -> Page:
-    """Two statements: the count of the whole selection, then the requested slice. `total`,
-    when given, counts the selection more cheaply than counting its rows.
+    """The count of the whole selection and the requested slice. `total`, when given, counts
+    the selection more cheaply than counting its rows.
 
     `keys_first`, a key column and a statement reading the same rows in the same order
     without `stmt`'s narrowing filters: the slice's keys are chosen first, in a subquery the
     indexes can answer alone, and that statement reads only their rows (a deferred join) —
     for filters that would otherwise sort whole rows to keep a page of them.
 
-    `columns`: the page's items are rows of these columns rather than objects."""
+    `columns`: the page's items are rows of these columns rather than objects, read with the
+    count in one statement (the count a column of every row; counted alone when the page is
+    empty). Otherwise two statements: the count, then the objects."""
     if total is None:
         total = select(func.count()).select_from(stmt.order_by(None).subquery())
-    # Counts and column rows need none of the ORM's work: run on the session's connection
-    total = session.connection().scalar(total)
     stmt = stmt.limit(per_page).offset((page - 1) * per_page)
     if keys_first is not None:
         key, rows = keys_first
         stmt = rows.where(key.in_(stmt.with_only_columns(key)))
-    items = _items(session, stmt, columns)
-    return Page(items=items, page=page, per_page=per_page, total=total or 0)
+    # Counts and column rows need none of the ORM's work: run on the session's connection
+    connection = session.connection()
+    if columns is None:
+        count = connection.scalar(total)
+        items = list(session.scalars(stmt).all())
+    else:
+        counted = stmt.with_only_columns(*columns, total.scalar_subquery().label(_TOTAL))
+        items = list(connection.execute(counted).all())
+        count = items[0][-1] if items else connection.scalar(total)
+    return Page(items=items, page=page, per_page=per_page, total=count or 0)
+
+
+# The column carrying the count in a page read with it
+_TOTAL = "newsdesk_total"
 
 
 def _items(session: Session, stmt: Select, columns: tuple[ColumnElement, ...] | None) -> list:

@@ -124,13 +124,19 @@ def test_lists_from_summaries_are_the_lists_dumped_the_long_way(client, session,
     assert _lists(client) == stored
 
 
-def test_a_list_reads_summaries_in_two_statements(client, session, newsroom, count_statements):
+def test_a_list_reads_summaries_and_its_count_in_one_statement(
+    client, session, newsroom, count_statements
+):
     client.get("/v1/articles")  # statements built and cached
     count_statements.statements.clear()
     body = client.get("/v1/articles").get_json()
     assert [a["title"] for a in body["data"]][:1] == ["Sans étiquette"]
     assert body["data"][-1]["tags"][1]["name"] == "Intelligence « artificielle »"
-    assert count_statements.count == 2, count_statements.statements  # total, then the page
+    assert body["meta"]["total"] == 3
+    assert count_statements.count == 1, count_statements.statements  # the page, with its count
+    count_statements.statements.clear()
+    assert client.get("/v1/articles?page=9").get_json()["meta"]["total"] == 3
+    assert count_statements.count == 2, count_statements.statements  # empty: counted alone
 
 
 def test_the_url_follows_configuration(app, client, newsroom):

@@ -539,11 +539,12 @@ def test_a_linked_filters_pages_list_what_one_long_page_lists(
         assert body["meta"]["total"] == 7
         paged += [a["id"] for a in body["data"]]
     assert paged == whole
-    pages = [s for s in count_statements.statements if "LIMIT" in s and "count(" not in s]
+    # Each page with its count (the last, empty, counted alone)
+    pages = [s for s in count_statements.statements if "LIMIT" in s]
     assert len(pages) == 4, pages
     for statement in pages:
         in_link_order = f"ORDER BY article_{name}s.listed_at DESC" in statement
-        keys_first = "IN (SELECT" in statement.replace("\n", " ")
+        keys_first = "IN (SELECT articles.id" in statement.replace("\n", " ")
         assert (in_link_order, keys_first) == ((True, False) if not sort else (False, True))
 
 
