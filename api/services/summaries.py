@@ -43,6 +43,7 @@ _WRITE = (
     .where(_ARTICLES.c.id == bindparam("article_id"))
     .values(summary=bindparam("summary"), updated_at=_ARTICLES.c.updated_at)
 )
+_CLEAR = update(_ARTICLES).values(summary=None, updated_at=_ARTICLES.c.updated_at)
 
 
 def dump(session: Session, articles: list[Article], selected: tuple[str, ...]) -> list[dict]:
@@ -64,9 +65,6 @@ def answers(selected: tuple[str, ...], filters: dict) -> bool:
     return filters.get("q") is None and all(
         name in STORED_FIELDS or name == "snippet" for name in selected
     )
-
-
-_CLEAR = update(_ARTICLES).values(summary=None, updated_at=_ARTICLES.c.updated_at)
 
 
 def read(session: Session, articles: list[Row], selected: tuple[str, ...]) -> list[dict]:
