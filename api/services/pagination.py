@@ -53,7 +53,7 @@ def paginate(
     connection = session.connection()
     if columns is None:
         count = connection.scalar(total)
-        items = list(session.scalars(stmt).all())
+        items = _items(session, stmt, None)
     else:
         counted = stmt.with_only_columns(*columns, total.scalar_subquery().label(_TOTAL))
         items = list(connection.execute(counted).all())
