@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import make_url
@@ -176,6 +178,16 @@ def _postgresql_options(parsed, settings: EngineSettings) -> dict:
     return args
 
 
+def json_dumps(value) -> str:
+    """JSON columns' text, through orjson (several times faster than the standard library's,
+    and UTF-8 as it is: `é` stays one character, not `\\u00e9`); what orjson refuses (an
+    integer beyond 64 bits) goes through the standard library."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def build_engine(
     url: str, *, echo: bool = False, settings: EngineSettings | None = None, **extra
 ) -> Engine:
@@ -185,7 +197,13 @@ def build_engine(
     commands pass none: they may run as long as they need."""
     parsed = make_url(url)
     # Parameters stay out of error messages and logs: they may hold keys' hashes or addresses
-    options: dict = {"echo": echo, "hide_parameters": True, **extra}
+    options: dict = {
+        "echo": echo,
+        "hide_parameters": True,
+        "json_serializer": json_dumps,
+        "json_deserializer": orjson.loads,
+        **extra,
+    }
     sqlite = parsed.get_backend_name() == "sqlite"
     in_memory = sqlite and parsed.database in (None, "", ":memory:")
     if sqlite:

@@ -1,5 +1,6 @@
 """The database layer: aware UTC datetimes everywhere, foreign keys enforced on every backend."""
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -9,8 +10,9 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from api import create_app
 from api.config import load_config
-from api.db import db
-from api.models import Article, ArticleTag, Tag
+from api.db import db, json_dumps
+from api.models import Article, ArticleTag, Change, Tag
+from api.services import changes
 from tests.conftest import make_migrated_app
 
 
@@ -46,6 +48,21 @@ def test_deleting_an_article_removes_its_links(session, make_article, make_tag):
     article = make_article(tags=[tag.slug])
     session.execute(Article.__table__.delete().where(Article.id == article.id))
     assert session.scalar(select(ArticleTag).where(ArticleTag.tag_id == tag.id)) is None
+
+
+def test_json_columns_keep_french_text_as_it_is(session, make_article):
+    """JSON columns (the change log here) hold UTF-8 text as typed, not `\\u00e9` escapes."""
+    article = make_article(title="L’été « à Séoul »")
+    changes.record(session, "article", article.id)
+    session.commit()
+    stored = session.execute(text("SELECT CAST(current AS TEXT) FROM changes")).scalar_one()
+    assert "L’été « à Séoul »" in stored
+    assert session.scalars(select(Change.current)).one()["title"] == "L’été « à Séoul »"
+
+
+def test_json_columns_take_what_orjson_refuses():
+    value = {"large": 2**70, "list": [1, "é"]}
+    assert json.loads(json_dumps(value)) == value
 
 
 @pytest.mark.postgresql

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from api.db import utcnow
 from api.models import Article, Author, Change, PublicState, Tag, WebhookDelivery, WebhookEndpoint
-from api.services import links, queries
+from api.services import links, queries, summaries
 from schemas.articles import ArticleSchema
 from schemas.authors import AuthorSchema
 from schemas.tags import TagSchema
@@ -157,23 +157,28 @@ def record_published_batch(session: Session, article_ids: list[uuid.UUID]) -> li
             )
         )
     )
-    public = {
-        article.id: article
-        for article in session.scalars(queries.public_articles_by_ids(article_ids))
-    }
-    fresh = [public[i] for i in article_ids if i in public and i not in told]
+    public = set(session.scalars(queries.public_article_ids_among(article_ids)))
+    fresh = [i for i in article_ids if i in public and i not in told]
+    # As `record` dumps them, from their stored summaries and bodies; any that cannot be, the
+    # long way
+    currents = summaries.details(session, fresh, tuple(_SCHEMAS["article"].fields))
+    if any(currents.get(i) is None for i in fresh):
+        loaded = session.scalars(
+            queries.public_articles_by_ids([i for i in fresh if currents.get(i) is None])
+        )
+        currents.update((article.id, _SCHEMAS["article"].dump(article)) for article in loaded)
     rows = []
-    for article in fresh:
-        current = _SCHEMAS["article"].dump(article)
+    for article_id in fresh:
+        current = currents[article_id]
         rows.append(
             {
                 "type": "article.published",
                 "resource": "article",
-                "resource_id": article.id,
+                "resource_id": article_id,
                 "occurred_at": utcnow(),
                 "current": current,
                 "previous": None,
-                "surrogate_keys": ["articles", f"article:{article.id}"],
+                "surrogate_keys": ["articles", f"article:{article_id}"],
                 "urls": [_page("article", current)],
             }
         )
@@ -204,7 +209,7 @@ def record_published_batch(session: Session, article_ids: list[uuid.UUID]) -> li
                     for endpoint in endpoints
                 ],
             )
-    fresh_ids = {article.id for article in fresh}
+    fresh_ids = set(fresh)
     for article_id in article_ids:
         if article_id not in fresh_ids:
             change = record(session, "article", article_id)

@@ -815,6 +815,11 @@ def articles_published_between(start: datetime, end: datetime) -> Select:
     return stmt.order_by(Article.published_at, Article.id)
 
 
+def public_article_ids_among(article_ids: list[uuid.UUID]) -> Select:
+    """The ids of those of these articles the public may read now (in no particular order)."""
+    return select(Article.id).where(Article.id.in_(article_ids), article_is_public())
+
+
 def public_articles_among(article_ids: list[uuid.UUID]) -> Select:
     """Those of these articles the public may read now, in publication order."""
     stmt = public_articles().where(Article.id.in_(article_ids))

@@ -129,6 +129,24 @@ def detail(article: Article, selected: tuple[str, ...]) -> dict | None:
     return item
 
 
+def details(session: Session, ids: list[uuid.UUID], selected: tuple[str, ...]) -> dict:
+    """`detail` of each of these articles, by id (None where it cannot be: dump that one the
+    long way), their cleared summaries written first, in the transaction, as its commit would
+    write them (PostgreSQL: locked first, as `fill` does)."""
+    if not ids:
+        return {}
+    cleared = session.scalars(
+        select(Article.id).where(Article.id.in_(ids), Article.summary.is_(None)).with_for_update()
+    ).all()
+    if cleared:
+        _write(session, cleared)
+    columns = (getattr(Article, name) for name in COLUMN_FIELDS)
+    rows = session.execute(
+        select(Article.id, Article.summary, *columns).where(Article.id.in_(ids))
+    ).all()
+    return {row.id: detail(row, selected) for row in rows}
+
+
 def fill(session: Session, limit: int = FILL_LIMIT) -> int:
     """Write the summaries the triggers cleared (`limit` at most); how many were written."""
     # PostgreSQL: locked first, then read (a statement's snapshot is taken after the lock),

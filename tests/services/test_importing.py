@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from api.models import Article, Change, PublicState, WebhookDelivery, WebhookEndpoint
 from api.services import changes
@@ -186,12 +186,26 @@ CHANGE_COLUMNS = (
 )
 
 
-def test_a_batch_records_what_record_would(session, make_article, make_tag, make_author):
-    tag, author = make_tag(), make_author()
+# The representations a batch records come from the stored summaries: as they are, written
+# first when cleared, and the long way when of another format
+SUMMARIES = {
+    "current": None,
+    "cleared": "UPDATE articles SET summary = NULL",
+    "of another format": """UPDATE articles SET summary = '{"id": "x", "title": "ancien"}'""",
+}
+
+
+@pytest.mark.parametrize("summaries", SUMMARIES)
+def test_a_batch_records_what_record_would(session, make_article, make_tag, make_author, summaries):
+    tag, author = make_tag(name="Séoul"), make_author(name="Clémence Dupré")
     articles = [make_article(tags=[tag.slug], authors=[author.slug]) for _ in range(3)]
+    articles.append(make_article(seo={"canonical_url": "https://example.org/ailleurs"}))
     make_article(status="draft")
     session.add(WebhookEndpoint(url="https://example.org/hook", events=["article.*"], secret="s"))
     session.commit()
+    if SUMMARIES[summaries]:
+        session.execute(text(SUMMARIES[summaries]))  # SQL text: nothing writes them again
+        session.commit()
     ids = [article.id for article in articles]
 
     one_by_one = session.begin_nested()
@@ -205,11 +219,14 @@ def test_a_batch_records_what_record_would(session, make_article, make_tag, make
     one_by_one.rollback()
 
     change_ids = changes.record_published_batch(session, ids)
-    assert change_ids == sorted(change_ids) and len(change_ids) == 3
+    assert change_ids == sorted(change_ids) and len(change_ids) == 4
     assert [session.get(Change, i).resource_id for i in change_ids] == ids  # in the order given
     assert _rows(session, Change, CHANGE_COLUMNS) == expected[0]
     assert _rows(session, PublicState, ("resource", "resource_id", "representation")) == expected[1]
-    assert len(session.scalars(select(WebhookDelivery)).all()) == expected[2] == 3
+    assert len(session.scalars(select(WebhookDelivery)).all()) == expected[2] == 4
+    if summaries == "cleared":  # written as the commit would have written them
+        stored = session.scalars(select(Article.summary).where(Article.id.in_(ids))).all()
+        assert None not in stored
     states = {s.resource_id: s.change_id for s in session.scalars(select(PublicState))}
     assert [states[i] for i in ids] == change_ids
 
