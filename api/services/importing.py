@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -166,10 +167,6 @@ def prepare_article(record: _Record) -> _Prepared:
     )
 
 
-def _prepare_all(records: list[_Record]) -> list[_Prepared]:
-    return [prepare_article(record) for record in records]
-
-
 class _Pending:
     """A batch of article records being prepared, maybe by other processes."""
 
@@ -189,14 +186,14 @@ class _Inline:
     done when its result is asked for, as it would be done by then in a pool."""
 
     class _Deferred:
-        def __init__(self, function, args):
-            self.function, self.args = function, args
+        def __init__(self, function, items):
+            self.function, self.items = function, items
 
         def get(self):
-            return self.function(*self.args)
+            return [self.function(item) for item in self.items]
 
-    def apply_async(self, function, args):
-        return self._Deferred(function, args)
+    def map_async(self, function, items, chunksize=None):
+        return self._Deferred(function, items)
 
 
 def _same_as_stored(article: Article, record: dict) -> bool:
@@ -239,10 +236,11 @@ def _iso(value: str) -> str:
 class Importer:
     """Imports one file into the session's database, committing each batch."""
 
-    def __init__(self, session: Session, *, batch_size: int = BATCH_SIZE, pool=None):
+    def __init__(self, session: Session, *, batch_size: int = BATCH_SIZE, pool=None, jobs: int = 1):
         self.session = session
         self.batch_size = batch_size
         self.pool = pool or _Inline()
+        self.jobs = jobs
         self.report = ImportReport()
         self.tag_ids = dict(session.execute(select(Tag.slug, Tag.id)).all())
         self.author_ids = dict(session.execute(select(Author.slug, Author.id)).all())
@@ -286,7 +284,9 @@ class Importer:
         }
         unchanged = len(latest) - len(new) - len(changed)
         todo = [latest[slug] for slug in (*new, *changed)]
-        return _Pending(new, changed, unchanged, self.pool.apply_async(_prepare_all, (todo,)))
+        # Shared among the processes (a few chunks each, so that none waits for the last one)
+        chunk = max(1, len(todo) // (4 * self.jobs))
+        return _Pending(new, changed, unchanged, self.pool.map_async(prepare_article, todo, chunk))
 
     def _ids(self, slugs: list[str], ids: dict, kind: str, line: int) -> list[uuid.UUID]:
         missing = [slug for slug in slugs if slug not in ids]
@@ -448,12 +448,14 @@ def import_file(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import a JSON Lines file; `progress(n)` is told of each `n` bytes read."""
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    # The rendering processes yield to this one (niceness 10): the writer is what the whole
+    # import waits for, they use what CPU it leaves
+    pool = multiprocessing.get_context("fork").Pool(jobs, os.nice, (10,)) if jobs > 1 else None
     try:
         if session.get_bind().dialect.name == "sqlite":
             # This connection keeps more of the full-text index in memory (64 MiB)
             session.execute(text("PRAGMA cache_size = -65536"))
-        importer = Importer(session, batch_size=batch_size, pool=pool)
+        importer = Importer(session, batch_size=batch_size, pool=pool, jobs=jobs)
         importer.run(read_records(path, progress), lambda _n: None)
     finally:
         if pool is not None:
