@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -144,9 +145,30 @@ def _postgresql_on_begin(connection) -> None:
     connection.info[READS_ONLY] = True
 
 
-def _postgresql_before_execute(connection, _cursor, statement: str, *_args) -> None:
-    if connection.info.get(READS_ONLY) and statement.lstrip()[:6].upper() != "SELECT":
+# Anonymous GETs of published content only read: on PostgreSQL their sessions run in
+# autocommit (`Database.session`), which spares each one the round trips of BEGIN and COMMIT
+# and changes nothing it reads (in READ COMMITTED each statement has its own snapshot anyway)
+AUTOCOMMIT_BLUEPRINTS = frozenset(
+    {"articles", "tags", "authors", "feeds", "structured-data", "sitemaps"}
+)
+# Execution option of the engine such sessions are bound to
+AUTOCOMMIT_READS = "newsdesk_autocommit_reads"
+# What needs a transaction besides writing: row locks, transaction-scoped advisory locks
+_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE)\b|pg_advisory", re.IGNORECASE)
+
+
+class WriteWithoutTransaction(RuntimeError):
+    """A statement that writes or locks, sent by a request served in autocommit: a bug (the
+    endpoint must leave `AUTOCOMMIT_BLUEPRINTS`), refused before it runs."""
+
+
+def _postgresql_before_execute(connection, _cursor, statement: str, _params, context, _many):
+    reads = statement.lstrip()[:6].upper() == "SELECT"
+    if connection.info.get(READS_ONLY) and not reads:
         connection.info[READS_ONLY] = False
+    if context is not None and context.execution_options.get(AUTOCOMMIT_READS):
+        if not reads or _LOCKING.search(statement):
+            raise WriteWithoutTransaction(statement.split(None, 1)[0])
 
 
 def _sqlite_on_begin(connection):
@@ -286,6 +308,16 @@ class AppSession(Session):
             self._commits_asked = None
 
 
+def _reads_only() -> bool:
+    """Whether this is an anonymous GET (or HEAD) of published content."""
+    return (
+        has_request_context()
+        and request.method in ("GET", "HEAD")
+        and request.blueprint in AUTOCOMMIT_BLUEPRINTS
+        and "Authorization" not in request.headers
+    )
+
+
 class Database:
     """Holds each app's engine and hands out one session per application context."""
 
@@ -297,9 +329,16 @@ class Database:
             echo=app.config["DATABASE_ECHO"],
             settings=EngineSettings.from_config(app.config),
         )
+        reader = None
+        if engine.dialect.name == "postgresql":
+            reads = engine.execution_options(
+                isolation_level="AUTOCOMMIT", **{AUTOCOMMIT_READS: True}
+            )
+            reader = sessionmaker(bind=reads, class_=AppSession, expire_on_commit=False)
         app.extensions[self.EXTENSION] = {
             "engine": engine,
             "sessionmaker": sessionmaker(bind=engine, class_=AppSession, expire_on_commit=False),
+            "reader": reader,  # anonymous GETs of AUTOCOMMIT_BLUEPRINTS on PostgreSQL
         }
         app.teardown_appcontext(self._close_session)
 
@@ -311,14 +350,18 @@ class Database:
 
     def bind(self, app: Flask, bind, **session_options) -> None:
         """Make the app's sessions use `bind` (tests bind to a connection they roll back)."""
-        self._state(app)["sessionmaker"] = sessionmaker(
+        state = self._state(app)
+        state["sessionmaker"] = sessionmaker(
             bind=bind, class_=AppSession, expire_on_commit=False, **session_options
         )
+        state["reader"] = None
 
     @property
     def session(self) -> Session:
         if "db_session" not in g:
-            g.db_session = self._state()["sessionmaker"]()
+            state = self._state()
+            reader = state["reader"] if state["reader"] and _reads_only() else None
+            g.db_session = (reader or state["sessionmaker"])()
         return g.db_session
 
     @staticmethod
