@@ -7,7 +7,7 @@ from functools import lru_cache
 from math import ceil
 
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 
@@ -66,10 +66,15 @@ def paginate(
 _TOTAL = "newsdesk_total"
 
 
-def _items(session: Session, stmt: Select, columns: tuple[ColumnElement, ...] | None) -> list:
+def _items(
+    session: Session,
+    stmt: Select,
+    columns: tuple[ColumnElement, ...] | None,
+    params: dict | None = None,
+) -> list:
     if columns is None:
-        return list(session.scalars(stmt).all())
-    return list(session.connection().execute(stmt.with_only_columns(*columns)).all())
+        return list(session.scalars(stmt, params).all())
+    return list(session.connection().execute(stmt.with_only_columns(*columns), params).all())
 
 
 # --- Keyset (cursor) pagination on (published_at, id): page 10,000 costs what page 1 costs
@@ -138,20 +143,33 @@ def keyset_paginate(
     """One statement, whatever the depth: `stmt` ordered by `key` (e.g. `(published_at, id)`,
     each column in the one direction) from the row after the cursor, `WHERE (key) < (…)` (or
     `>`) on an index; one row more than the page tells whether a next page exists."""
-    stmt = stmt.order_by(None).order_by(
-        *(column.desc() if descending else column.asc() for column in key)
-    )
+    order, after = _keyset_clauses(key, descending)
+    stmt = stmt.order_by(None).order_by(*order)
+    params = {}
     if cursor.after is not None:
-        position = tuple_(*key)
-        values = tuple_(*(literal(v, c.type) for c, v in zip(key, cursor.after, strict=True)))
-        stmt = stmt.where(position < values if descending else position > values)
-    rows = _items(session, stmt.limit(per_page + 1), columns)
+        stmt = stmt.where(after)
+        params = {f"{_AFTER}{i}": value for i, value in enumerate(cursor.after)}
+    rows = _items(session, stmt.limit(per_page + 1), columns, params)
     items, more = rows[:per_page], len(rows) > per_page
     next_cursor = None
     if more:
         last = items[-1]
         next_cursor = write_cursor(secret, tuple(getattr(last, column.key) for column in key))
     return CursorPage(items=items, per_page=per_page, next_cursor=next_cursor)
+
+
+# The bound values of the row-value condition, `newsdesk_after_0`…
+_AFTER = "newsdesk_after_"
+
+
+@lru_cache(maxsize=16)
+def _keyset_clauses(key: tuple, descending: bool) -> tuple[tuple, ColumnElement]:
+    """The ORDER BY of a key and its `(key) < (…)` (or `>`) condition on bound values, built
+    once per key and direction rather than at every page."""
+    order = tuple(column.desc() if descending else column.asc() for column in key)
+    position = tuple_(*key)
+    values = tuple_(*(bindparam(f"{_AFTER}{i}", type_=c.type) for i, c in enumerate(key)))
+    return order, position < values if descending else position > values
 
 
 def keyset_seek(column, cursor: Cursor | None, *, descending: bool) -> ColumnElement | None:
