@@ -187,15 +187,21 @@ def _public_in_link_order(stmt: Select, name: str, slug: str) -> Select:
     (target, `listed_at`, article) backwards: a page reads its own entries, whatever the
     number of the target's articles (migration 0012). The articles still pass the visibility
     rule; `listed_at`, their publication time while listed, orders them as `published_at`."""
+    link, onclause, conditions, order = _link_order_clauses(name, slug)
+    return stmt.join(link, onclause).where(*conditions).order_by(*order)
+
+
+@lru_cache(maxsize=512)
+def _link_order_clauses(name: str, slug: str) -> tuple:
+    """`_public_in_link_order`'s join, conditions and order for one tag (author), built once
+    (its time bound is read when the statement runs)."""
     link, target, target_id = _LINKS[name]
-    return (
-        stmt.join(link, link.article_id == Article.id)
-        .where(
-            target_id == select(target.id).where(target.slug == slug).scalar_subquery(),
-            link.listed_at <= now_when_run(),
-        )
-        .order_by(link.listed_at.desc(), link.article_id.desc())
+    conditions = (
+        target_id == select(target.id).where(target.slug == slug).scalar_subquery(),
+        link.listed_at <= now_when_run(),
     )
+    order = (link.listed_at.desc(), link.article_id.desc())
+    return link, link.article_id == Article.id, conditions, order
 
 
 # The arguments of `list_articles` that narrow the public listing (sorting and seeking don't)
