@@ -109,6 +109,15 @@ def make_migrated_app(url: str, **overrides) -> Flask:
     return app
 
 
+def make_seeded_app(url: str, **overrides) -> Flask:
+    """`make_migrated_app`, with the seeds loaded and committed."""
+    app = make_migrated_app(url, **overrides)
+    with app.app_context():
+        load_seeds(db.session, SEEDS_DIR)
+        db.session.commit()
+    return app
+
+
 @pytest.fixture(scope="session")
 def app(fresh_database) -> Iterator[Flask]:
     app = make_migrated_app(fresh_database.url("suite"))

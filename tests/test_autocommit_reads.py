@@ -11,18 +11,14 @@ from sqlalchemy import select, text
 from api.db import AUTOCOMMIT_BLUEPRINTS, WriteWithoutTransaction, db
 from api.models import Article, Author, Tag
 from api.services.keys import create_key
-from api.services.seeding import load_seeds
-from tests.conftest import SEEDS_DIR, make_migrated_app
+from tests.conftest import make_seeded_app
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.no_transaction]
 
 
 @pytest.fixture(scope="module")
 def app(fresh_database):
-    app = make_migrated_app(fresh_database.url("autocommit"))
-    with app.app_context():
-        load_seeds(db.session, SEEDS_DIR)
-        db.session.commit()
+    app = make_seeded_app(fresh_database.url("autocommit"))
     yield app
     db.engine(app).dispose()
 

@@ -14,8 +14,7 @@ from werkzeug.serving import make_server
 
 from api.db import db
 from api.services.keys import create_key
-from api.services.seeding import load_seeds
-from tests.conftest import SEEDS_DIR, make_migrated_app
+from tests.conftest import make_seeded_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No network here: Playwright must not download a browser, and Chromium must not phone home.
@@ -34,10 +33,7 @@ TIMEOUT_MS = 10_000
 @pytest.fixture(scope="module")
 def live_app(fresh_database) -> Iterator[Flask]:
     """The app the live server serves, migrated and seeded, on a database of its own."""
-    app = make_migrated_app(fresh_database.url("browser"))
-    with app.app_context():
-        load_seeds(db.session, SEEDS_DIR)
-        db.session.commit()
+    app = make_seeded_app(fresh_database.url("browser"))
     yield app
     db.engine(app).dispose()
 

@@ -28,8 +28,7 @@ import requests
 from psycopg import sql
 
 from api.db import db
-from api.services.seeding import load_seeds
-from tests.conftest import SEED_SLUG, SEEDS_DIR, make_migrated_app
+from tests.conftest import SEED_SLUG, make_seeded_app
 from tests.reliability.conftest import app_config, key_header
 from tests.reliability.test_server import GUNICORN, REPO, free_port
 
@@ -173,11 +172,8 @@ def seeded_template(cluster) -> Seeded:
     with cluster.admin() as connection:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = cluster.url(name)
-    app = make_migrated_app(url, **app_config(url))
+    app = make_seeded_app(url, **app_config(url))
     try:
-        with app.app_context():
-            load_seeds(db.session, SEEDS_DIR)
-            db.session.commit()
         editor = key_header(app, "editor")
         partners = tuple(key_header(app, "partner") for _ in range(4))
     finally:
