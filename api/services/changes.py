@@ -162,10 +162,9 @@ def record_published_batch(session: Session, article_ids: list[uuid.UUID]) -> li
     # As `record` dumps them, from their stored summaries and bodies; any that cannot be, the
     # long way
     currents = summaries.details(session, fresh, tuple(_SCHEMAS["article"].fields))
-    if any(currents.get(i) is None for i in fresh):
-        loaded = session.scalars(
-            queries.public_articles_by_ids([i for i in fresh if currents.get(i) is None])
-        )
+    unread = [i for i in fresh if currents.get(i) is None]
+    if unread:
+        loaded = session.scalars(queries.public_articles_by_ids(unread))
         currents.update((article.id, _SCHEMAS["article"].dump(article)) for article in loaded)
     rows = []
     for article_id in fresh:
