@@ -19,6 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from api import pool_liveness
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -214,7 +216,8 @@ def build_engine(
     url: str, *, echo: bool = False, settings: EngineSettings | None = None, **extra
 ) -> Engine:
     """An engine with the settings each backend needs: foreign keys, WAL and a busy timeout on
-    SQLite; a pre-ping everywhere a server can go away; with `settings` (the app's engine), a
+    SQLite; pooled connections checked at checkout where a server can go away
+    (api/pool_liveness.py); with `settings` (the app's engine), a
     bounded pool with a short wait and PostgreSQL's statement timeouts. Migrations and
     commands pass none: they may run as long as they need."""
     parsed = make_url(url)
@@ -232,8 +235,6 @@ def build_engine(
         options["connect_args"] = {"check_same_thread": False}
         if not in_memory:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    else:
-        options.setdefault("pool_pre_ping", True)
     if settings is not None and not in_memory:
         options.setdefault("pool_size", settings.pool_size)
         options.setdefault("max_overflow", settings.max_overflow)
@@ -254,6 +255,9 @@ def build_engine(
         event.listen(engine, "connect", _sqlite_on_connect(busy_timeout, cache_kib))
         event.listen(engine, "begin", _sqlite_on_begin)
     else:
+        # What a pre-ping is for (a connection the server dropped while it waited in the
+        # pool is replaced, unseen), mostly without its round trip
+        pool_liveness.watch(engine)
         event.listen(engine, "begin", _postgresql_on_begin)
         event.listen(engine, "before_cursor_execute", _postgresql_before_execute)
     return engine

@@ -257,7 +257,7 @@ class _VersionReader:
             driver = connection.driver_connection
             self.local.connection = connection  # closed by `close` if what follows fails
             if self.engine.dialect.name == "postgresql":
-                driver.rollback()  # a pre-ping may have begun a transaction
+                driver.rollback()  # none should be open: autocommit needs none
                 driver.autocommit = True
                 prepared = driver.pgconn.prepare(_PREPARED, _VERSION_SQL.encode())
                 _checked(prepared, pq.ExecStatus.COMMAND_OK)

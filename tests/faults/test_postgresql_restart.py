@@ -9,7 +9,7 @@ from tests.faults.conftest import READ_PATHS, lost_and_doubled
 from tests.faults.loadgen import Load
 
 # Seconds after the server is back within which a request may still meet the outage (a
-# connection the pool pre-pings, a request that began before the restart)
+# connection the pool checks at checkout, a request that began before the restart)
 GRACE = 1.0
 DOWN_FOR = 2.5
 

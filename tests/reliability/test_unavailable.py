@@ -125,8 +125,8 @@ def test_every_connection_carries_the_server_side_timeouts(make_app):
 
 @pytest.mark.postgresql
 def test_a_pooled_connection_the_server_dropped_is_replaced_unnoticed(make_app):
-    """What a PostgreSQL restart does to idle pooled connections: the pre-ping finds them dead
-    and the request gets a new one, instead of an error."""
+    """What a PostgreSQL restart does to idle pooled connections: the check at checkout finds
+    them dead (api/pool_liveness.py) and the request gets a new one, instead of an error."""
     app = make_app(DATABASE_POOL_SIZE=1, DATABASE_MAX_OVERFLOW=0)
     client = app.test_client()
     assert client.get("/v1/articles").status_code == 200
