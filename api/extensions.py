@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import http
 import re
+import secrets
+from collections.abc import Callable
 from copy import deepcopy
 from functools import wraps
 from json import JSONDecodeError
+from urllib.parse import quote_plus
 
 import flask_smorest
 import marshmallow as ma
@@ -432,14 +435,29 @@ class Api(flask_smorest.Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+# Stands for a page number or a cursor in a link built once: random, so that no parameter a
+# client sends holds it, and letters and digits, which URL encoding leaves as they are
+_VALUE_MARK = f"newsdesk{secrets.token_hex(8)}"
+
+
+def links_to(name: str) -> Callable[[object], str]:
+    """Links to the current request's endpoint with its other parameters, `name` set to each
+    value given: the URL is built once and each value put in its place, encoded as werkzeug
+    encodes a query (building each of a page's links cost a list page a twentieth of its
+    time)."""
+    args = request.args.to_dict(flat=False)
+    args[name] = [_VALUE_MARK]
+    template = url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
+    return lambda value: template.replace(_VALUE_MARK, quote_plus(str(value), safe=_QUERY_SAFE))
+
+
+# What werkzeug's query encoding leaves as it is (werkzeug.urls._urlencode)
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
 def page_links(page: Page) -> dict[str, str | None]:
     """self/first/prev/next/last URLs of a page, keeping the request's other parameters."""
-
-    def link(number: int) -> str:
-        args = request.args.to_dict(flat=False)
-        args["page"] = [str(number)]
-        return url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
-
+    link = links_to("page")
     return {
         "self": link(page.page),
         "first": link(1),
@@ -472,11 +490,7 @@ def cursor_response(page: CursorPage) -> tuple[dict, int, dict]:
     """The collection envelope in cursor mode: `next` carries the next cursor; there is no
     `prev`, `last` or total (counting would cost what the cursor saves)."""
 
-    def link(cursor: str) -> str:
-        args = request.args.to_dict(flat=False)
-        args["cursor"] = [cursor]
-        return url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
-
+    link = links_to("cursor")
     links = {
         "self": request.url,
         "first": link(CURSOR_START),

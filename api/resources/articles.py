@@ -80,8 +80,14 @@ class Articles(MethodView):
         # From stored summaries, the page's rows hold only what they need
         columns = summaries.COLUMNS if stored else None
         options = () if stored else representations.article_load_options(selected)
-        stmt = queries.list_articles(principal, dialect=dialect, bylines=False, **args)
-        stmt = stmt.options(*options)
+        built_once = principal is None and cursor is None
+        if built_once:
+            stmt = queries.public_listing(dialect=dialect, bylines=False, **args)
+        else:
+            stmt = queries.list_articles(principal, dialect=dialect, bylines=False, **args)
+        if options:
+            stmt = stmt.options(*options)
+            built_once = False
         if cursor is None:
             listed = paginate(
                 db.session,
@@ -91,6 +97,7 @@ class Articles(MethodView):
                 total=queries.listing_total(**args),
                 keys_first=queries.page_keys_first(principal, options, **args),
                 columns=columns,
+                built_once=built_once,
             )
             return _dumped(page_response(listed), selected, stored=stored)
         result = keyset_paginate(

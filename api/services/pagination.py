@@ -32,6 +32,7 @@ def paginate(
     total: Select | None = None,
     keys_first: tuple[ColumnElement, Select] | None = None,
     columns: tuple[ColumnElement, ...] | None = None,
+    built_once: bool = False,
 ) -> Page:
     """The count of the whole selection and the requested slice. `total`, when given, counts
     the selection more cheaply than counting its rows.
@@ -43,9 +44,20 @@ def paginate(
 
     `columns`: the page's items are rows of these columns rather than objects, read with the
     count in one statement (the count a column of every row; counted alone when the page is
-    empty). Otherwise two statements: the count, then the objects."""
+    empty). Otherwise two statements: the count, then the objects.
+
+    `built_once`: `stmt` and `total` are built once and served again (`queries.public_listing`),
+    so is the page's statement read with the count (its slice bound at each run)."""
+    if columns is not None and keys_first is None:
+        counted = (_counted_once if built_once else _counted)(stmt, total, columns)
+        connection = session.connection()
+        items = list(connection.execute(counted, _slice(page, per_page)).all())
+        if items:
+            return Page(items=items, page=page, per_page=per_page, total=items[0][-1] or 0)
+        count = connection.scalar(_total(stmt) if total is None else total)
+        return Page(items=items, page=page, per_page=per_page, total=count or 0)
     if total is None:
-        total = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = _total(stmt)
     stmt = stmt.limit(per_page).offset((page - 1) * per_page)
     if keys_first is not None:
         key, rows = keys_first
@@ -64,6 +76,44 @@ def paginate(
 
 # The column carrying the count in a page read with it
 _TOTAL = "newsdesk_total"
+# The bound parameters of such a page's slice
+_LIMIT, _OFFSET = "newsdesk_limit", "newsdesk_offset"
+
+
+def _slice(page: int, per_page: int) -> dict[str, int]:
+    return {_LIMIT: per_page, _OFFSET: (page - 1) * per_page}
+
+
+def _total(stmt: Select) -> Select:
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def _counted(stmt: Select, total: Select | None, columns: tuple[ColumnElement, ...]) -> Select:
+    """A page of `columns` rows of `stmt`, each with the count, its slice bound at run."""
+    total = _total(stmt) if total is None else total
+    return (
+        stmt.limit(bindparam(_LIMIT))
+        .offset(bindparam(_OFFSET))
+        .with_only_columns(*columns, total.scalar_subquery().label(_TOTAL))
+    )
+
+
+# Statements built once (and kept alive by the caches that built them) -> their page
+# statement; keyed by identity, as SQL expressions compare into SQL, not booleans
+_COUNTED_ONCE: dict[tuple[int, int, int], tuple[Select, Select | None, tuple, Select]] = {}
+_COUNTED_ONCE_MAX = 512
+
+
+def _counted_once(stmt: Select, total: Select | None, columns: tuple) -> Select:
+    key = (id(stmt), id(total), id(columns))
+    found = _COUNTED_ONCE.get(key)
+    if found is not None and found[0] is stmt and found[1] is total and found[2] is columns:
+        return found[3]
+    counted = _counted(stmt, total, columns)
+    if len(_COUNTED_ONCE) >= _COUNTED_ONCE_MAX:
+        _COUNTED_ONCE.pop(next(iter(_COUNTED_ONCE), None), None)  # the oldest
+    _COUNTED_ONCE[key] = (stmt, total, columns, counted)
+    return counted
 
 
 def _items(

@@ -93,6 +93,26 @@ def _order(stmt: Select, sort: list[tuple[str, bool]], columns: dict, tiebreak) 
     return stmt.order_by(*clauses, tiebreak)
 
 
+def public_listing(*, dialect: str = "sqlite", bylines: bool = True, **filters) -> Select:
+    """`list_articles` for an anonymous caller, built once per distinct set of filters (the
+    visibility rule's time is read when each statement runs): building the statement and its
+    cache key again at every request cost a list page about a tenth of its time. Not for a
+    cursor's `seek`, which differs at every page."""
+    frozen = tuple(
+        sorted(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in filters.items()
+        )
+    )
+    return _public_listing(dialect, bylines, frozen)
+
+
+@lru_cache(maxsize=256)
+def _public_listing(dialect: str, bylines: bool, frozen: tuple) -> Select:
+    filters = {name: list(value) if isinstance(value, tuple) else value for name, value in frozen}
+    return list_articles(None, dialect=dialect, bylines=bylines, **filters)
+
+
 def list_articles(
     principal=None,
     *,

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import url_for
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -68,6 +69,23 @@ def test_list_envelope_has_meta_links_and_link_header(client, make_article):
     assert 'rel="first"' in response.headers["Link"]
     assert 'rel="prev"' in response.headers["Link"]
     assert 'rel="next"' not in response.headers["Link"]
+
+
+def test_page_links_keep_every_parameter_encoded_as_flask_builds_urls(app, client, make_article):
+    """Each link is the URL `url_for` builds for the request's parameters with its own page:
+    accents, spaces, commas and repeated parameters included."""
+    for _ in range(5):
+        make_article(title="Été à Séoul", tags=[])
+    query = "q=%C3%A9t%C3%A9+S%C3%A9oul&fields=title,slug&sort=-published_at&per_page=2&page=2"
+    body = client.get(f"/v1/articles?{query}").get_json()
+    args = {"q": "été Séoul", "fields": "title,slug", "sort": "-published_at", "per_page": "2"}
+    with app.test_request_context("/v1/articles"):
+        expected = {
+            rel: url_for("articles.Articles", **args, page=number, _external=True)
+            for rel, number in (("self", 2), ("first", 1), ("prev", 1), ("next", 3), ("last", 3))
+        }
+    assert body["meta"]["pages"] == 3
+    assert body["links"] == expected
 
 
 @pytest.mark.parametrize("status", ["draft", "archived"])
