@@ -48,6 +48,10 @@ blp = Blueprint(
 ARTICLE_ID = path_parameter("article_id", "The article's id (a UUID).")
 
 
+# The key cursor pages walk in (one tuple: pages built once are found by its identity)
+KEYSET = (Article.published_at, Article.id)
+
+
 @blp.route("")
 class Articles(MethodView):
     @blp.optional_auth
@@ -80,7 +84,7 @@ class Articles(MethodView):
         # From stored summaries, the page's rows hold only what they need
         columns = summaries.COLUMNS if stored else None
         options = () if stored else representations.article_load_options(selected)
-        built_once = principal is None and cursor is None
+        built_once = principal is None
         if built_once:
             stmt = queries.public_listing(dialect=dialect, bylines=False, **args)
         else:
@@ -103,12 +107,13 @@ class Articles(MethodView):
         result = keyset_paginate(
             db.session,
             stmt,
-            (Article.published_at, Article.id),
+            KEYSET,
             cursor,
             per_page,
             descending=descending,
             secret=current_app.config["SECRET_KEY"],
             columns=columns,
+            built_once=built_once,
         )
         return _dumped(cursor_response(result), selected, stored=stored)
 

@@ -1,13 +1,14 @@
 """Offset and keyset pagination of select() statements (flask-smorest has no such pager)."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from math import ceil
 
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 
@@ -49,7 +50,7 @@ def paginate(
     `built_once`: `stmt` and `total` are built once and served again (`queries.public_listing`),
     so is the page's statement read with the count (its slice bound at each run)."""
     if columns is not None and keys_first is None:
-        counted = (_counted_once if built_once else _counted)(stmt, total, columns)
+        counted = (_once if built_once else _call)(_counted, stmt, total, columns)
         connection = session.connection()
         items = list(connection.execute(counted, _slice(page, per_page)).all())
         if items:
@@ -66,7 +67,7 @@ def paginate(
     connection = session.connection()
     if columns is None:
         count = connection.scalar(total)
-        items = _items(session, stmt, None)
+        items = list(session.scalars(stmt).all())
     else:
         counted = stmt.with_only_columns(*columns, total.scalar_subquery().label(_TOTAL))
         items = list(connection.execute(counted).all())
@@ -98,33 +99,28 @@ def _counted(stmt: Select, total: Select | None, columns: tuple[ColumnElement, .
     )
 
 
-# Statements built once (and kept alive by the caches that built them) -> their page
-# statement; keyed by identity, as SQL expressions compare into SQL, not booleans
-_COUNTED_ONCE: dict[tuple[int, int, int], tuple[Select, Select | None, tuple, Select]] = {}
-_COUNTED_ONCE_MAX = 512
+# What `_once` built: (builder, ids of its parts) -> (the parts, kept alive, and the result)
+_BUILT_ONCE: dict[tuple, tuple[tuple, Select]] = {}
+_BUILT_ONCE_MAX = 512
 
 
-def _counted_once(stmt: Select, total: Select | None, columns: tuple) -> Select:
-    key = (id(stmt), id(total), id(columns))
-    found = _COUNTED_ONCE.get(key)
-    if found is not None and found[0] is stmt and found[1] is total and found[2] is columns:
-        return found[3]
-    counted = _counted(stmt, total, columns)
-    if len(_COUNTED_ONCE) >= _COUNTED_ONCE_MAX:
-        _COUNTED_ONCE.pop(next(iter(_COUNTED_ONCE), None), None)  # the oldest
-    _COUNTED_ONCE[key] = (stmt, total, columns, counted)
-    return counted
+def _call(build: Callable[..., Select], *parts) -> Select:
+    return build(*parts)
 
 
-def _items(
-    session: Session,
-    stmt: Select,
-    columns: tuple[ColumnElement, ...] | None,
-    params: dict | None = None,
-) -> list:
-    if columns is None:
-        return list(session.scalars(stmt, params).all())
-    return list(session.connection().execute(stmt.with_only_columns(*columns), params).all())
+def _once(build: Callable[..., Select], *parts) -> Select:
+    """`build(*parts)` once for parts that are themselves built once and served again (a page
+    statement from `queries.public_listing`'s): found again by the parts' identity, as SQL
+    expressions compare into SQL, not booleans."""
+    key = (build, *map(id, parts))
+    found = _BUILT_ONCE.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], parts, strict=True)):
+        return found[1]
+    built = build(*parts)
+    if len(_BUILT_ONCE) >= _BUILT_ONCE_MAX:
+        _BUILT_ONCE.pop(next(iter(_BUILT_ONCE), None), None)  # the oldest
+    _BUILT_ONCE[key] = (parts, built)
+    return built
 
 
 # --- Keyset (cursor) pagination on (published_at, id): page 10,000 costs what page 1 costs
@@ -189,17 +185,23 @@ def keyset_paginate(
     descending: bool,
     secret: str,
     columns: tuple[ColumnElement, ...] | None = None,
+    built_once: bool = False,
 ) -> CursorPage:
     """One statement, whatever the depth: `stmt` ordered by `key` (e.g. `(published_at, id)`,
     each column in the one direction) from the row after the cursor, `WHERE (key) < (…)` (or
-    `>`) on an index; one row more than the page tells whether a next page exists."""
-    order, after = _keyset_clauses(key, descending)
-    stmt = stmt.order_by(None).order_by(*order)
-    params = {}
-    if cursor.after is not None:
-        stmt = stmt.where(after)
-        params = {f"{_AFTER}{i}": value for i, value in enumerate(cursor.after)}
-    rows = _items(session, stmt.limit(per_page + 1), columns, params)
+    `>`) on an index; one row more than the page tells whether a next page exists. The
+    cursor's values are bound when it runs (and `keyset_seek`'s), so with `built_once` (as
+    `paginate`'s) the page's statement is built once too."""
+    after = cursor.after is not None
+    page = (_once if built_once else _call)(_keyset_page, stmt, key, descending, after, columns)
+    params = {_LIMIT: per_page + 1}
+    if after:
+        params.update({f"{_AFTER}{i}": value for i, value in enumerate(cursor.after)})
+        params[_SEEK] = cursor.after[0]
+    if columns is None:
+        rows = list(session.scalars(page, params).all())
+    else:
+        rows = list(session.connection().execute(page, params).all())
     items, more = rows[:per_page], len(rows) > per_page
     next_cursor = None
     if more:
@@ -208,8 +210,20 @@ def keyset_paginate(
     return CursorPage(items=items, per_page=per_page, next_cursor=next_cursor)
 
 
-# The bound values of the row-value condition, `newsdesk_after_0`…
+# The bound values of the row-value condition, `newsdesk_after_0`…, and of the seek
 _AFTER = "newsdesk_after_"
+_SEEK = "newsdesk_seek"
+
+
+def _keyset_page(
+    stmt: Select, key: tuple, descending: bool, after: bool, columns: tuple | None
+) -> Select:
+    order, condition = _keyset_clauses(key, descending)
+    stmt = stmt.order_by(None).order_by(*order)
+    if after:
+        stmt = stmt.where(condition)
+    stmt = stmt.limit(bindparam(_LIMIT))
+    return stmt if columns is None else stmt.with_only_columns(*columns)
 
 
 @lru_cache(maxsize=16)
@@ -225,10 +239,16 @@ def _keyset_clauses(key: tuple, descending: bool) -> tuple[tuple, ColumnElement]
 def keyset_seek(column, cursor: Cursor | None, *, descending: bool) -> ColumnElement | None:
     """A plain bound on the key's first column at the cursor's position (None at the start):
     redundant with the row-value condition `keyset_paginate` adds, it is a range the database
-    seeks its index to. Give it to the query first (see `queries.list_articles`)."""
+    seeks its index to. Give it to the query first (see `queries.list_articles`). Built once
+    per column and direction, on a value `keyset_paginate` binds."""
     if cursor is None or cursor.after is None:
         return None
-    value = literal(cursor.after[0], column.type)
+    return _seek_clause(column, descending)
+
+
+@lru_cache(maxsize=16)
+def _seek_clause(column, descending: bool) -> ColumnElement:
+    value = bindparam(_SEEK, type_=column.type)
     return column <= value if descending else column >= value
 
 

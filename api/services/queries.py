@@ -96,20 +96,43 @@ def _order(stmt: Select, sort: list[tuple[str, bool]], columns: dict, tiebreak) 
 def public_listing(*, dialect: str = "sqlite", bylines: bool = True, **filters) -> Select:
     """`list_articles` for an anonymous caller, built once per distinct set of filters (the
     visibility rule's time is read when each statement runs): building the statement and its
-    cache key again at every request cost a list page about a tenth of its time. Not for a
-    cursor's `seek`, which differs at every page."""
-    frozen = tuple(
-        sorted(
-            (name, tuple(value) if isinstance(value, list) else value)
-            for name, value in filters.items()
-        )
-    )
+    cache key again at every request cost a list page about a tenth of its time. A cursor's
+    `seek` is one of `pagination.keyset_seek`'s, built once on a bound value."""
+    frozen = tuple(sorted((name, _frozen(value)) for name, value in filters.items()))
     return _public_listing(dialect, bylines, frozen)
+
+
+class _Same:
+    """A SQL expression in a cache key: itself, compared by identity (SQL expressions compare
+    into SQL, not booleans)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+
+def _frozen(value):
+    if isinstance(value, list):
+        return tuple(value)
+    return _Same(value) if isinstance(value, ColumnElement) else value
+
+
+def _thawed(value):
+    if isinstance(value, tuple):
+        return list(value)
+    return value.value if isinstance(value, _Same) else value
 
 
 @lru_cache(maxsize=256)
 def _public_listing(dialect: str, bylines: bool, frozen: tuple) -> Select:
-    filters = {name: list(value) if isinstance(value, tuple) else value for name, value in frozen}
+    filters = {name: _thawed(value) for name, value in frozen}
     return list_articles(None, dialect=dialect, bylines=bylines, **filters)
 
 
