@@ -48,30 +48,20 @@ def paginate(
     empty). Otherwise two statements: the count, then the objects.
 
     `built_once`: `stmt` and `total` are built once and served again (`queries.public_listing`),
-    so is the page's statement read with the count (its slice bound at each run)."""
-    if columns is not None and keys_first is None:
-        counted = (_once if built_once else _call)(_counted, stmt, total, columns)
-        connection = session.connection()
-        items = list(connection.execute(counted, _slice(page, per_page)).all())
-        if items:
-            return Page(items=items, page=page, per_page=per_page, total=items[0][-1] or 0)
-        count = connection.scalar(_total(stmt) if total is None else total)
-        return Page(items=items, page=page, per_page=per_page, total=count or 0)
-    if total is None:
-        total = _total(stmt)
-    stmt = stmt.limit(per_page).offset((page - 1) * per_page)
-    if keys_first is not None:
-        key, rows = keys_first
-        stmt = rows.where(key.in_(stmt.with_only_columns(key)))
+    so is the page's statement (its slice is bound at each run)."""
+    if built_once and keys_first is None:
+        sliced = _once(_page, stmt, total, None, columns)
+    else:
+        sliced = _page(stmt, total, keys_first, columns)
+    params = {_LIMIT: per_page, _OFFSET: (page - 1) * per_page}
     # Counts and column rows need none of the ORM's work: run on the session's connection
     connection = session.connection()
     if columns is None:
-        count = connection.scalar(total)
-        items = list(session.scalars(stmt).all())
+        count = connection.scalar(_total(stmt, total))
+        items = list(session.scalars(sliced, params).all())
     else:
-        counted = stmt.with_only_columns(*columns, total.scalar_subquery().label(_TOTAL))
-        items = list(connection.execute(counted).all())
-        count = items[0][-1] if items else connection.scalar(total)
+        items = list(connection.execute(sliced, params).all())
+        count = items[0][-1] if items else connection.scalar(_total(stmt, total))
     return Page(items=items, page=page, per_page=per_page, total=count or 0)
 
 
@@ -81,31 +71,33 @@ _TOTAL = "newsdesk_total"
 _LIMIT, _OFFSET = "newsdesk_limit", "newsdesk_offset"
 
 
-def _slice(page: int, per_page: int) -> dict[str, int]:
-    return {_LIMIT: per_page, _OFFSET: (page - 1) * per_page}
-
-
-def _total(stmt: Select) -> Select:
+def _total(stmt: Select, total: Select | None = None) -> Select:
+    """What counts `stmt`'s rows: `total` when given, else a count of them."""
+    if total is not None:
+        return total
     return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
-def _counted(stmt: Select, total: Select | None, columns: tuple[ColumnElement, ...]) -> Select:
-    """A page of `columns` rows of `stmt`, each with the count, its slice bound at run."""
-    total = _total(stmt) if total is None else total
-    return (
-        stmt.limit(bindparam(_LIMIT))
-        .offset(bindparam(_OFFSET))
-        .with_only_columns(*columns, total.scalar_subquery().label(_TOTAL))
-    )
+def _page(
+    stmt: Select,
+    total: Select | None,
+    keys_first: tuple[ColumnElement, Select] | None,
+    columns: tuple[ColumnElement, ...] | None,
+) -> Select:
+    """`paginate`'s statement: a slice of `stmt` bound at run (its keys chosen first with
+    `keys_first`), its rows of `columns` each with the count when they are given."""
+    sliced = stmt.limit(bindparam(_LIMIT)).offset(bindparam(_OFFSET))
+    if keys_first is not None:
+        key, rows = keys_first
+        sliced = rows.where(key.in_(sliced.with_only_columns(key)))
+    if columns is None:
+        return sliced
+    return sliced.with_only_columns(*columns, _total(stmt, total).scalar_subquery().label(_TOTAL))
 
 
 # What `_once` built: (builder, ids of its parts) -> (the parts, kept alive, and the result)
 _BUILT_ONCE: dict[tuple, tuple[tuple, Select]] = {}
 _BUILT_ONCE_MAX = 512
-
-
-def _call(build: Callable[..., Select], *parts) -> Select:
-    return build(*parts)
 
 
 def _once(build: Callable[..., Select], *parts) -> Select:
@@ -193,7 +185,8 @@ def keyset_paginate(
     cursor's values are bound when it runs (and `keyset_seek`'s), so with `built_once` (as
     `paginate`'s) the page's statement is built once too."""
     after = cursor.after is not None
-    page = (_once if built_once else _call)(_keyset_page, stmt, key, descending, after, columns)
+    parts = (stmt, key, descending, after, columns)
+    page = _once(_keyset_page, *parts) if built_once else _keyset_page(*parts)
     params = {_LIMIT: per_page + 1}
     if after:
         params.update({f"{_AFTER}{i}": value for i, value in enumerate(cursor.after)})
