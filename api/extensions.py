@@ -438,6 +438,8 @@ class Api(flask_smorest.Api):
 # Stands for a page number or a cursor in a link built once: random, so that no parameter a
 # client sends holds it, and letters and digits, which URL encoding leaves as they are
 _VALUE_MARK = f"newsdesk{secrets.token_hex(8)}"
+# What werkzeug's query encoding leaves as it is (werkzeug.urls._urlencode)
+_QUERY_SAFE = "!$'()*,/:;?@"
 
 
 def links_to(name: str) -> Callable[[object], str]:
@@ -449,10 +451,6 @@ def links_to(name: str) -> Callable[[object], str]:
     args[name] = [_VALUE_MARK]
     template = url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
     return lambda value: template.replace(_VALUE_MARK, quote_plus(str(value), safe=_QUERY_SAFE))
-
-
-# What werkzeug's query encoding leaves as it is (werkzeug.urls._urlencode)
-_QUERY_SAFE = "!$'()*,/:;?@"
 
 
 def page_links(page: Page) -> dict[str, str | None]:
