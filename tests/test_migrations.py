@@ -1,14 +1,20 @@
 """Alembic migrations build exactly the models' schema, on SQLite and PostgreSQL alike."""
 
+import json
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from api import create_app
 from api.cli import alembic_config
 from api.db import Base, db, managed_by_autogenerate
+
+EVENT_ID, RESOURCE_ID = uuid.uuid4(), uuid.uuid4()
 
 
 def _diff(engine) -> list:
@@ -47,4 +53,54 @@ def test_db_upgrade_command_migrates(fresh_database):
         assert result.exit_code == 0, result.output
         assert "articles" in inspect(engine).get_table_names()
     finally:
+        engine.dispose()
+
+
+def test_public_states_keep_their_change_through_0014_and_back(fresh_database):
+    """0014 drops the states' copy of what the public knows (their change's `current`); its
+    downgrade fills the copy again from the changes."""
+    app = create_app({"DATABASE_URL": fresh_database.url("migrations_0014")})
+    told = {"id": str(RESOURCE_ID), "title": "Séoul : « l’IA » en tête"}
+    with app.app_context():
+        config = alembic_config(app)
+        command.upgrade(config, "0013")
+        engine = db.engine(app)
+        with engine.begin() as connection:
+            change = connection.execute(
+                text(
+                    "INSERT INTO changes (event_id, type, resource, resource_id, occurred_at,"
+                    " current, surrogate_keys, urls) VALUES (:event, 'article.published',"
+                    " 'article', :resource_id, :at, :current, '[]', '[]') RETURNING id"
+                ),
+                {
+                    "event": EVENT_ID.hex if engine.dialect.name == "sqlite" else EVENT_ID,
+                    "resource_id": RESOURCE_ID.hex
+                    if engine.dialect.name == "sqlite"
+                    else RESOURCE_ID,
+                    "at": datetime(2026, 11, 27, tzinfo=UTC),
+                    "current": json.dumps(told),
+                },
+            ).scalar_one()
+            connection.execute(
+                text(
+                    "INSERT INTO public_states (resource, resource_id, representation, change_id)"
+                    " SELECT resource, resource_id, current, id FROM changes"
+                )
+            )
+        command.upgrade(config, "head")
+        assert "representation" not in {
+            column["name"] for column in inspect(engine).get_columns("public_states")
+        }
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT change_id FROM public_states")).all() == [
+                (change,)
+            ]
+        command.downgrade(config, "0013")
+        with engine.connect() as connection:
+            (representation,) = connection.execute(
+                text("SELECT representation FROM public_states")
+            ).one()
+        assert (
+            json.loads(representation) if isinstance(representation, str) else representation
+        ) == told
         engine.dispose()

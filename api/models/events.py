@@ -57,14 +57,14 @@ class Change(Base):
 
 
 class PublicState(Base):
-    """The last representation of a resource the public was told about (absent: never public,
-    or taken down since). Comparing it with the resource now decides which change happened."""
+    """The change that last told the public about a resource (absent: never public, or taken
+    down since). Its `current` is the representation the public knows: comparing it with the
+    resource now decides which change happens next."""
 
     __tablename__ = "public_states"
 
     resource: Mapped[str] = mapped_column(String(20), primary_key=True)
     resource_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    representation: Mapped[dict] = mapped_column(JSON)
     change_id: Mapped[int] = mapped_column(SEQUENCE, ForeignKey("changes.id"))
 
 

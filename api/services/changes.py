@@ -2,11 +2,12 @@
 transaction (an outbox), in commit order, with one webhook delivery queued per subscriber.
 
 `record()` compares a resource as the public sees it now with the last state the public was
-told about (`PublicState`) and appends the matching `Change`: `article.published` (first seen),
-`article.updated`, `article.unpublished` or `article.deleted` (taken down: a tombstone), and
-`tag.*` / `author.*` likewise. Drafts never produce anything, so nothing hidden reaches the change
-feed or a webhook. Scheduled articles become public by the clock, with no write: `announce_due()`
-(run by the worker and before each change-feed read) records them.
+told about (the `current` of the change its `PublicState` names) and appends the matching
+`Change`: `article.published` (first seen), `article.updated`, `article.unpublished` or
+`article.deleted` (taken down: a tombstone), and `tag.*` / `author.*` likewise. Drafts never
+produce anything, so nothing hidden reaches the change feed or a webhook. Scheduled articles
+become public by the clock, with no write: `announce_due()` (run by the worker and before each
+change-feed read) records them.
 
 Order: on PostgreSQL a transaction-scoped advisory lock serialises the writers of changes, so ids
 are handed out in commit order and a reader following ids never skips a late commit. SQLite
@@ -14,6 +15,7 @@ serialises writers anyway.
 
 Retraction: when a resource is taken down, the content of its earlier changes is erased
 (`current`/`previous` set to null); the events stay, its tombstone keeps only `id` and `slug`.
+Its public state goes with them: a state always names a change that has its content.
 """
 
 from __future__ import annotations
@@ -86,14 +88,14 @@ def record(
     time never goes backwards, so `Last-Modified` of the change feed does not either."""
     session.flush()
     _lock(session)
-    state = session.scalar(
-        select(PublicState)
+    state, previous = session.execute(
+        select(PublicState, Change.current)
+        .join(Change, Change.id == PublicState.change_id)
         .where(PublicState.resource == resource, PublicState.resource_id == resource_id)
         .execution_options(populate_existing=True)
-    )
+    ).first() or (None, None)
     obj = _public_object(session, resource, resource_id)
     current = _SCHEMAS[resource].dump(obj) if obj is not None else None
-    previous = state.representation if state is not None else None
     if current == previous:
         return None
     pages = {_page(resource, rep) for rep in (current, previous) if rep}
@@ -121,16 +123,8 @@ def record(
         _retract(session, resource, resource_id, before=change.id)
         session.delete(state)
     elif state is None:
-        session.add(
-            PublicState(
-                resource=resource,
-                resource_id=resource_id,
-                representation=current,
-                change_id=change.id,
-            )
-        )
+        session.add(PublicState(resource=resource, resource_id=resource_id, change_id=change.id))
     else:
-        state.representation = current
         state.change_id = change.id
     for endpoint in _subscribers(session, event_type):
         session.add(WebhookDelivery(endpoint_id=endpoint.id, change_id=change.id))
@@ -189,12 +183,7 @@ def record_published_batch(session: Session, article_ids: list[uuid.UUID]) -> li
         session.execute(
             insert(PublicState),
             [
-                {
-                    "resource": "article",
-                    "resource_id": row["resource_id"],
-                    "representation": row["current"],
-                    "change_id": change_id,
-                }
+                {"resource": "article", "resource_id": row["resource_id"], "change_id": change_id}
                 for row, change_id in zip(rows, change_ids, strict=True)
             ],
         )

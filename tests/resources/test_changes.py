@@ -217,7 +217,12 @@ def test_public_state_follows_the_article(client, editor, draft, session):
     article_id = uuid.UUID(draft["id"])
     _publish(client, editor, draft["id"])
     state = session.get(PublicState, ("article", article_id))
-    assert state.representation["status"] == "published"
+    told = session.get(Change, state.change_id)
+    assert (told.type, told.resource_id, told.current["status"]) == (
+        "article.published",
+        article_id,
+        "published",
+    )
     client.post(f"/v1/articles/{draft['id']}/unpublish", headers=editor)
     session.expire_all()
     assert session.get(PublicState, ("article", article_id)) is None
