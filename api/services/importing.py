@@ -25,7 +25,6 @@ the import's time; a future one makes the article scheduled.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import uuid
@@ -33,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, selectinload
@@ -434,8 +434,10 @@ def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> I
             if not line.strip():
                 continue
             try:
-                yield number, json.loads(line)
-            except ValueError as error:
+                # orjson: several times quicker than the standard library, and it refuses
+                # what no article holds (NaN, a lone surrogate, an integer beyond 64 bits)
+                yield number, orjson.loads(line)
+            except orjson.JSONDecodeError as error:
                 raise ImportFileError(f"line {number}: not JSON ({error})") from None
 
 

@@ -157,6 +157,24 @@ def test_a_bad_record_is_refused_with_its_line(runner, session, tmp_path, record
     assert session.scalar(select(func.count()).select_from(Article)) == 0
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"type": "article", "slug": "coupe"',  # cut short
+        '{"type": "article", "slug": "nan", "word_count": NaN}',
+        '{"type": "article", "slug": "x", "title": "\\ud800"}',  # a lone surrogate
+    ],
+)
+def test_a_line_that_is_not_json_is_refused_with_its_number(runner, session, tmp_path, line):
+    path = _write(tmp_path / "bad.jsonl", [*TAGS, *AUTHORS])
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(line + "\n")
+    result = _import(runner, path)
+    assert result.exit_code != 0
+    assert "line 4: not JSON" in result.output, result.output
+    assert session.scalar(select(func.count()).select_from(Article)) == 0
+
+
 def test_several_processes_import_what_one_does(runner, client, tmp_path):
     records = [*TAGS, *AUTHORS, *map(_article, range(12))]
     path = _write(tmp_path / "many.jsonl", records)
