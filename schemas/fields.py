@@ -40,7 +40,8 @@ _DANGEROUS_URL = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
-_INVISIBLE_CHARACTERS = frozenset(chr(code) for code in (*range(0x21), 0x7F))
+# The same characters one by one (they are all ASCII), for `_visible_before`
+_INVISIBLE_CHARACTERS = frozenset(filter(_INVISIBLE.fullmatch, map(chr, range(0x80))))
 # How each scheme `_DANGEROUS_URL` names ends before its colon: `ja`/`vb`-`script` in `pt`,
 # `data` in `ta` (no other character matches these letters in a case-insensitive pattern)
 _SCHEME_ENDINGS = {("p", "t"), ("t", "a")}
