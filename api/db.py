@@ -66,8 +66,9 @@ def managed_by_autogenerate(name: str | None, type_: str, _parent_names) -> bool
     """Whether Alembic autogenerate compares a schema object (an `include_name` filter).
 
     Full-text search is hand-written in migrations: SQLite's `articles_fts` FTS5 table and its
-    shadow tables (`articles_fts_data`, `_idx`, `_docsize`, `_config`), PostgreSQL's generated
-    `search_vector` column and its GIN index.
+    shadow tables (`articles_fts_data`, `_idx`, `_docsize`, `_config`), the listing time of
+    its rows (`articles_fts_listed`, migration 0015), PostgreSQL's generated `search_vector`
+    column and its GIN index.
     """
     if not name:
         return True

@@ -12,7 +12,7 @@ from sqlalchemy import JSON, insert, inspect, text
 from api import create_app
 from api.cli import alembic_config
 from api.db import Base, db, managed_by_autogenerate
-from api.models import Change
+from api.models import Article, Change
 
 
 def _diff(engine) -> list:
@@ -99,4 +99,54 @@ def test_public_states_keep_their_change_through_0014_and_back(fresh_database):
         refilled = text("SELECT representation FROM public_states").columns(representation=JSON)
         with engine.connect() as connection:
             assert connection.execute(refilled).scalar_one() == told
+        engine.dispose()
+
+
+def test_search_listing_holds_what_was_there_through_0015_and_back(fresh_database):
+    """0015 gives SQLite each article's listing time by rowid (published or scheduled, with a
+    time, not deleted), filled from the articles already there; its downgrade drops it.
+    PostgreSQL has no such table."""
+    app = create_app({"DATABASE_URL": fresh_database.url("migrations_0015")})
+    published = datetime(2024, 5, 21, 8, tzinfo=UTC)
+    rows = [
+        ("published", published, None),
+        ("scheduled", datetime(2100, 1, 1, tzinfo=UTC), None),
+        ("draft", None, None),
+        ("published", published, published),
+        ("archived", published, None),
+    ]
+    with app.app_context():
+        config = alembic_config(app)
+        command.upgrade(config, "0014")
+        for n, (status, published_at, deleted_at) in enumerate(rows):
+            db.session.add(
+                Article(
+                    slug=f"avant-{n}",
+                    title="Avant",
+                    status=status,
+                    published_at=published_at,
+                    deleted_at=deleted_at,
+                )
+            )
+        db.session.commit()
+        command.upgrade(config, "head")
+        engine = db.engine(app)
+        if engine.dialect.name != "sqlite":
+            assert "articles_fts_listed" not in inspect(engine).get_table_names()
+            engine.dispose()
+            return
+        listing = text(
+            "SELECT a.slug, l.listed_at FROM articles a"
+            " JOIN articles_fts_listed l ON l.id = a.rowid"
+        ).columns(listed_at=Article.published_at.type)
+        with engine.connect() as connection:
+            assert dict(connection.execute(listing).all()) == {
+                "avant-0": published,
+                "avant-1": datetime(2100, 1, 1, tzinfo=UTC),
+                "avant-2": None,
+                "avant-3": None,
+                "avant-4": None,
+            }
+        command.downgrade(config, "0014")
+        assert "articles_fts_listed" not in inspect(engine).get_table_names()
         engine.dispose()

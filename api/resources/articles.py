@@ -98,8 +98,8 @@ class Articles(MethodView):
                 stmt,
                 page,
                 per_page,
-                total=queries.listing_total(**args),
-                keys_first=queries.page_keys_first(principal, options, **args),
+                total=queries.listing_total(dialect, **args),
+                keys_first=queries.page_keys_first(principal, options, dialect, **args),
                 columns=columns,
                 built_once=built_once,
             )

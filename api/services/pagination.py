@@ -6,10 +6,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from math import ceil
+from typing import NamedTuple
 
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
+
+
+class KeysFirst(NamedTuple):
+    """How `paginate` reads a page keys first: its keys chosen in a subquery, then `rows`
+    reads the rows whose `key` is one of them, in the same order (a deferred join). The keys
+    are `stmt`'s `key` column unless `keys` says otherwise: a statement of one column that
+    selects and orders the same rows without reading them."""
+
+    key: ColumnElement
+    rows: Select
+    keys: Select | None = None
 
 
 @dataclass(frozen=True)
@@ -31,17 +43,18 @@ def paginate(
     per_page: int,
     *,
     total: Select | None = None,
-    keys_first: tuple[ColumnElement, Select] | None = None,
+    keys_first: KeysFirst | None = None,
     columns: tuple[ColumnElement, ...] | None = None,
     built_once: bool = False,
 ) -> Page:
     """The count of the whole selection and the requested slice. `total`, when given, counts
     the selection more cheaply than counting its rows.
 
-    `keys_first`, a key column and a statement reading the same rows in the same order
-    without `stmt`'s narrowing filters: the slice's keys are chosen first, in a subquery the
-    indexes can answer alone, and that statement reads only their rows (a deferred join) —
-    for filters that would otherwise sort whole rows to keep a page of them.
+    `keys_first` (`KeysFirst`), a key column and a statement reading the same rows in the
+    same order without `stmt`'s narrowing filters: the slice's keys are chosen first, in a
+    subquery the indexes can answer alone (of `stmt`, or of its own statement of keys), and
+    that statement reads only their rows (a deferred join) — for filters that would
+    otherwise sort whole rows to keep a page of them.
 
     `columns`: the page's items are rows of these columns rather than objects, read with the
     count in one statement (the count a column of every row; counted alone when the page is
@@ -81,15 +94,17 @@ def _total(stmt: Select, total: Select | None = None) -> Select:
 def _page(
     stmt: Select,
     total: Select | None,
-    keys_first: tuple[ColumnElement, Select] | None,
+    keys_first: KeysFirst | None,
     columns: tuple[ColumnElement, ...] | None,
 ) -> Select:
     """`paginate`'s statement: a slice of `stmt` bound at run (its keys chosen first with
     `keys_first`), its rows of `columns` each with the count when they are given."""
-    sliced = stmt.limit(bindparam(_LIMIT)).offset(bindparam(_OFFSET))
+    limit, offset = bindparam(_LIMIT), bindparam(_OFFSET)
+    sliced = stmt.limit(limit).offset(offset)
     if keys_first is not None:
-        key, rows = keys_first
-        sliced = rows.where(key.in_(sliced.with_only_columns(key)))
+        key, rows, keys = keys_first
+        chosen = sliced.with_only_columns(key) if keys is None else keys.limit(limit).offset(offset)
+        sliced = rows.where(key.in_(chosen))
     if columns is None:
         return sliced
     return sliced.with_only_columns(*columns, _total(stmt, total).scalar_subquery().label(_TOTAL))
