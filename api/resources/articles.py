@@ -81,6 +81,7 @@ class Articles(MethodView):
             args["seek"] = keyset_seek(Article.published_at, cursor, descending=descending)
         dialect = db.session.get_bind().dialect.name
         principal, stored = current_principal(), summaries.answers(selected, args)
+        search = None if args.get("q") is None else (dialect, args["q"])
         # From stored summaries, the page's rows hold only what they need
         columns = summaries.COLUMNS if stored else None
         options = () if stored else representations.article_load_options(selected)
@@ -103,7 +104,7 @@ class Articles(MethodView):
                 columns=columns,
                 built_once=built_once,
             )
-            return _dumped(page_response(listed), selected, stored=stored)
+            return _dumped(page_response(listed), selected, stored=stored, search=search)
         result = keyset_paginate(
             db.session,
             stmt,
@@ -115,7 +116,7 @@ class Articles(MethodView):
             columns=columns,
             built_once=built_once,
         )
-        return _dumped(cursor_response(result), selected, stored=stored)
+        return _dumped(cursor_response(result), selected, stored=stored, search=search)
 
     @blp.auth("author")
     @blp.arguments(
@@ -260,12 +261,23 @@ def _dump(articles: list[Article], selected: tuple[str, ...]) -> list[dict]:
     return summaries.dump(db.session, articles, selected)
 
 
-def _dumped(response: tuple[dict, int, dict], selected: tuple[str, ...], *, stored=False):
+def _dumped(
+    response: tuple[dict, int, dict],
+    selected: tuple[str, ...],
+    *,
+    stored=False,
+    search: tuple[str, str] | None = None,
+):
     """A list response with its articles dumped as the sparse fieldset says: from their stored
-    summaries when `stored` (they were read as rows of `summaries.COLUMNS`)."""
+    summaries when `stored` (they were read as rows of `summaries.COLUMNS`), with their
+    snippets when it is a `search` (dialect, q); dumped objects have theirs already."""
     body, status, headers = response
     if stored:
-        body["data"] = summaries.read(db.session, body["data"], selected)
+        snippets = None
+        if search is not None and "snippet" in selected:
+            ids = [row.id for row in body["data"]]
+            snippets = queries.snippets_of(db.session, *search, ids)
+        body["data"] = summaries.read(db.session, body["data"], selected, snippets)
     else:
         body["data"] = _dump(body["data"], selected)
     return body, status, headers

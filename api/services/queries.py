@@ -601,11 +601,20 @@ def _fill_snippets(state: ORMExecuteState):
     articles = [row[0] for row in frozen().all() if isinstance(row[0], Article)]
     if articles:
         dialect, q = spec
-        statement = _SNIPPETS[dialect](q, [article.id for article in articles])
-        found = dict(state.session.execute(statement).all())
+        found = snippets_of(state.session, dialect, q, [article.id for article in articles])
         for article in articles:
             set_committed_value(article, "snippet", found.get(article.id))
     return frozen()
+
+
+def snippets_of(
+    session: Session, dialect: str, q: str, article_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str | None]:
+    """The snippet of each of these articles for the search `q`, in one statement: what a
+    search page read from stored summaries adds to them."""
+    if not article_ids:
+        return {}
+    return dict(session.execute(_SNIPPETS[dialect](q, article_ids)).all())
 
 
 event.listen(Session, "do_orm_execute", _fill_snippets)

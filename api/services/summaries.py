@@ -61,17 +61,25 @@ def dump(session: Session, articles: list[Article], selected: tuple[str, ...]) -
 
 def answers(selected: tuple[str, ...], filters: dict) -> bool:
     """Whether a list showing `selected` fields with these filters is answered from summaries:
-    not a search (nothing else has a `snippet`), and no body."""
-    return filters.get("q") is None and all(
-        name in STORED_FIELDS or name == "snippet" for name in selected
-    )
+    no body (a search's `snippet` is read for its page, `queries.snippets_of`)."""
+    return all(name in STORED_FIELDS or name == "snippet" for name in selected)
 
 
-def read(session: Session, articles: list[Row], selected: tuple[str, ...]) -> list[dict]:
+def read(
+    session: Session,
+    articles: list[Row],
+    selected: tuple[str, ...],
+    snippets: dict[uuid.UUID, str | None] | None = None,
+) -> list[dict]:
     """The `selected` fields of articles read as rows of `COLUMNS`, from their summaries; any
-    without a usable one is loaded and dumped the long way (one statement for them all)."""
-    selected = tuple(name for name in selected if name != "snippet")  # searches have one
+    without a usable one is loaded and dumped the long way (one statement for them all).
+    A search's items end with their `snippet`, from `snippets` (none when it has none, as
+    the schema dumps them)."""
+    snippets = snippets if snippets is not None and "snippet" in selected else {}
+    selected = tuple(name for name in selected if name != "snippet")  # the summary's fields
     whole, needed = selected == STORED_FIELDS, frozenset(selected)
+    if "url" in needed:  # built from the slug and the canonical URL
+        needed |= {"slug", "seo"}
     url = links.page_urls("article")  # as `links.article_url` builds it
     items: list = []
     stale: list[int] = []  # where in `items` an article's id waits for its long-way dump
@@ -81,11 +89,15 @@ def read(session: Session, articles: list[Row], selected: tuple[str, ...]) -> li
             stale.append(len(items))
             items.append(article.id)
             continue
-        summary["url"] = url(summary["slug"], summary["seo"]["canonical_url"])
+        if "url" in needed:
+            summary["url"] = url(summary["slug"], summary["seo"]["canonical_url"])
         if whole and len(summary) == len(selected):
-            items.append(summary)  # stored in schema order already
+            item = summary  # stored in schema order already
         else:
-            items.append({name: summary[name] for name in selected})
+            item = {name: summary[name] for name in selected}
+        if snippets.get(article.id) is not None:
+            item["snippet"] = snippets[article.id]  # the schema's last field
+        items.append(item)
     if not stale:
         return items
     reloaded = session.scalars(
@@ -95,6 +107,9 @@ def read(session: Session, articles: list[Row], selected: tuple[str, ...]) -> li
         .execution_options(populate_existing=True)
     ).all()
     dumped = dict(zip((a.id for a in reloaded), dump(session, reloaded, selected), strict=True))
+    for article_id, item in dumped.items():
+        if snippets.get(article_id) is not None:
+            item["snippet"] = snippets[article_id]  # the schema's last field
     for i in stale:
         items[i] = dumped.get(items[i])
     return [item for item in items if item is not None]  # less any purged since the page

@@ -21,6 +21,10 @@ LISTS = (
     "/v1/articles?cursor=start&per_page=2",
     "/v1/articles?sort=title",
     "/v1/articles?fields=title,url,tags",
+    "/v1/articles?q=ete",
+    "/v1/articles?q=seoul&fields=title,url,snippet",
+    "/v1/articles?q=ete&cursor=start&per_page=1",
+    "/v1/articles?q=ete&lang=fr",
 )
 
 
@@ -137,6 +141,18 @@ def test_a_list_reads_summaries_and_its_count_in_one_statement(
     count_statements.statements.clear()
     assert client.get("/v1/articles?page=9").get_json()["meta"]["total"] == 3
     assert count_statements.count == 2, count_statements.statements  # empty: counted alone
+
+
+def test_a_search_from_summaries_is_the_search_of_loaded_articles(client, newsroom):
+    """A search page answered from summaries, each with its snippet, is what the same page of
+    loaded and dumped articles shows (`formats` adds a body, which summaries lack)."""
+    stored = client.get("/v1/articles?q=paragraphe").get_json()["data"]
+    loaded = client.get("/v1/articles?q=paragraphe&formats=markdown").get_json()["data"]
+    assert [item["snippet"] for item in stored] == [item["snippet"] for item in loaded]
+    assert all("<mark>" in item["snippet"] for item in stored)
+    for item in loaded:
+        del item["body"]
+    assert [list(item.items()) for item in stored] == [list(item.items()) for item in loaded]
 
 
 def test_summaries_of_another_format_are_read_the_long_way(client, session, newsroom):
