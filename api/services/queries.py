@@ -475,8 +475,8 @@ def _search_keys_sqlite(q: str) -> Select:
 
 
 def _search_rows_sqlite(q: str) -> Select:
-    """The articles matching `q`, in `_search_keys_sqlite`'s order, each with its snippet:
-    what reads the page those keys choose."""
+    """The articles matching `q`, in `_search_keys_sqlite`'s order (loaded as objects, each
+    with its snippet): what reads the page those keys choose."""
     query = fts5_query(q)
     return (
         select(Article)
