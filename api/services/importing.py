@@ -35,6 +35,7 @@ from pathlib import Path
 import orjson
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import insert, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from api.db import utcnow
@@ -441,6 +442,10 @@ def read_records(path: Path, on_bytes: Callable[[int], None] | None = None) -> I
                 raise ImportFileError(f"line {number}: not JSON ({error})") from None
 
 
+# The write-ahead log's pages between two checkpoints while importing: 1 GiB of 4 KiB pages
+IMPORT_CHECKPOINT_PAGES = 262_144
+
+
 def import_file(
     session: Session,
     path: Path,
@@ -453,13 +458,36 @@ def import_file(
     # The rendering processes yield to this one (niceness 10): the writer is what the whole
     # import waits for, they use what CPU it leaves
     pool = multiprocessing.get_context("fork").Pool(jobs, os.nice, (10,)) if jobs > 1 else None
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    checkpoints = session.scalar(text("PRAGMA wal_autocheckpoint")) if sqlite else None
     try:
-        if session.get_bind().dialect.name == "sqlite":
+        if sqlite:
             # This connection keeps more of the full-text index in memory (64 MiB)
             session.execute(text("PRAGMA cache_size = -65536"))
+            # and lets the write-ahead log grow to 1 GiB before copying it into the database
+            # (4 MiB by default): each checkpoint wrote the same index pages again, 22.7 GB
+            # written for 100,000 articles, 17.6 GB since (195 s against 210 and 226)
+            session.execute(text(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}"))
         importer = Importer(session, batch_size=batch_size, pool=pool, jobs=jobs)
         importer.run(read_records(path, progress), lambda _n: None)
+        if sqlite:
+            _copy_the_log(session)
     finally:
         if pool is not None:
             pool.terminate()
+        if sqlite:
+            session.rollback()  # nothing left to commit: a failed batch is not written
+            session.execute(text(f"PRAGMA wal_autocheckpoint = {int(checkpoints)}"))
+            session.commit()
     return importer.report
+
+
+def _copy_the_log(session: Session) -> None:
+    """The write-ahead log copied into the database and emptied, its disk space given back:
+    the next write would copy it all otherwise. SQLite refuses while this connection is
+    inside a transaction (an import run within one, as the tests run it): then the next
+    checkpoint does it."""
+    try:
+        session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    except OperationalError:
+        pass
