@@ -80,7 +80,7 @@ class Articles(MethodView):
             descending = args["sort"][0][1]
             args["seek"] = keyset_seek(Article.published_at, cursor, descending=descending)
         dialect = db.session.get_bind().dialect.name
-        principal, stored = current_principal(), summaries.answers(selected, args)
+        principal, stored = current_principal(), summaries.answers(selected)
         search = None if args.get("q") is None else (dialect, args["q"])
         # From stored summaries, the page's rows hold only what they need
         columns = summaries.COLUMNS if stored else None

@@ -59,9 +59,9 @@ def dump(session: Session, articles: list[Article], selected: tuple[str, ...]) -
     return dumped
 
 
-def answers(selected: tuple[str, ...], filters: dict) -> bool:
-    """Whether a list showing `selected` fields with these filters is answered from summaries:
-    no body (a search's `snippet` is read for its page, `queries.snippets_of`)."""
+def answers(selected: tuple[str, ...]) -> bool:
+    """Whether a list showing `selected` fields is answered from summaries: no body (a
+    search's `snippet` is read for its page, `queries.snippets_of`)."""
     return all(name in STORED_FIELDS or name == "snippet" for name in selected)
 
 
