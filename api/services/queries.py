@@ -267,7 +267,7 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
     if narrowing == ["tag"]:
         return tag_article_total(filters["tag"])
     if _public_search_sqlite(dialect, **filters):
-        return _search_keys_sqlite(filters["q"]).with_only_columns(func.count()).order_by(None)
+        return _search_total_sqlite(filters["q"])
     return None
 
 
@@ -454,6 +454,15 @@ def _public_search_sqlite(dialect: str, **filters) -> bool:
     )
 
 
+@lru_cache(maxsize=512)
+def _search_total_sqlite(q: str) -> Select:
+    """How many public articles match `q`, counted as `_search_keys_sqlite` finds them."""
+    return _search_keys_sqlite(q).with_only_columns(func.count()).order_by(None)
+
+
+# The search statements below are built once per text searched (the most recent 512): each
+# is built from a dozen clauses, and a reader's search is a handful of statements
+@lru_cache(maxsize=512)
 def _search_keys_sqlite(q: str) -> Select:
     """The rowids of the public articles matching `q`, most relevant first: from the FTS5
     index and `articles_fts_listed` alone, whose pages stay in memory, rather than from each
@@ -474,6 +483,7 @@ def _search_keys_sqlite(q: str) -> Select:
     )
 
 
+@lru_cache(maxsize=512)
 def _search_rows_sqlite(q: str) -> Select:
     """The articles matching `q`, in `_search_keys_sqlite`'s order (loaded as objects, each
     with its snippet): what reads the page those keys choose."""
