@@ -43,6 +43,8 @@ _SCHEMAS = {
     "tag": TagSchema(exclude=_COUNTS),
     "author": AuthorSchema(exclude=_COUNTS),
 }
+# An article's fields in a change: what `record_published_batch` builds from its summary
+ARTICLE_FIELDS = tuple(_SCHEMAS["article"].fields)
 _FIRST_SEEN = {"article": "published", "tag": "created", "author": "created"}
 
 
@@ -132,13 +134,17 @@ def record(
     return change
 
 
-def record_published_batch(session: Session, article_ids: list[uuid.UUID]) -> list[int]:
+def record_published_batch(
+    session: Session, article_ids: list[uuid.UUID], built: dict[uuid.UUID, dict] | None = None
+) -> list[int]:
     """`record()` for many articles at once, in the order given: the ids of the changes made.
 
     For bulk imports: an article the public sees and was never told about gets its
     `article.published` change, public state and webhook deliveries as `record()` would make
     them, in one statement per table instead of several per article. Any other article (told
-    before, or not public) goes through `record()`.
+    before, or not public) goes through `record()`. `built`: the representation of articles
+    the caller has built as this does (`summaries.detail` of `ARTICLE_FIELDS`, from a stored
+    summary and bodies), for those it need not read.
     """
     if not article_ids:
         return []
@@ -155,7 +161,9 @@ def record_published_batch(session: Session, article_ids: list[uuid.UUID]) -> li
     fresh = [i for i in article_ids if i in public and i not in told]
     # As `record` dumps them, from their stored summaries and bodies; any that cannot be, the
     # long way
-    currents = summaries.details(session, fresh, tuple(_SCHEMAS["article"].fields))
+    built = built or {}
+    currents = {i: built[i] for i in fresh if built.get(i) is not None}
+    currents |= summaries.details(session, [i for i in fresh if i not in currents], ARTICLE_FIELDS)
     unread = [i for i in fresh if currents.get(i) is None]
     if unread:
         loaded = session.scalars(queries.public_articles_by_ids(unread))

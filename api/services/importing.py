@@ -30,6 +30,8 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -40,7 +42,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from api.db import utcnow
 from api.models import Article, ArticleAuthor, ArticleTag, Author, Tag
-from api.services import changes
+from api.services import changes, summaries
 from api.services.content import (
     _render_body,
     publish_article,
@@ -86,9 +88,20 @@ class _Record:
     data: dict
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What the rendering processes need to make a new article whole: the batch's time, and
+    each tag's and author's id and name by slug (they are not in the database there)."""
+
+    now: datetime
+    tags: dict[str, tuple[uuid.UUID, str]]
+    authors: dict[str, tuple[uuid.UUID, str]]
+
+
 @dataclass
 class _Prepared:
-    """An article record validated and rendered: its `articles` row and its bylines."""
+    """An article record validated and rendered: its `articles` row, its bylines' ids and,
+    for a new article, its stored summary and the representation its change will hold."""
 
     line: int
     data: dict  # as ArticleCreateSchema loaded it, for the usual write operations
@@ -97,6 +110,10 @@ class _Prepared:
     published_at: object
     tags: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
+    tag_ids: list[uuid.UUID] = field(default_factory=list)
+    author_ids: list[uuid.UUID] = field(default_factory=list)
+    summary: str | None = None
+    current: dict | None = None
 
 
 _schemas: dict[str, Schema] = {}
@@ -133,8 +150,9 @@ def _needs_slug(record: dict, line: int) -> str:
     return slug
 
 
-def prepare_article(record: _Record) -> _Prepared:
-    """Validate and render one article record (no database: it runs in worker processes)."""
+def prepare_article(record: _Record, context: _Context | None = None) -> _Prepared:
+    """Validate and render one article record (no database: it runs in worker processes);
+    with a `context`, make it whole as a new article (`_as_new`)."""
     raw = record.data
     data = _load("article", _fields_of(raw, "article"), record.line)
     publication = _load("publication", _fields_of(raw, "publication"), record.line)
@@ -157,7 +175,7 @@ def prepare_article(record: _Record) -> _Prepared:
         **{f"feature_image_{name}": image.get(name) for name in _FEATURE_IMAGE_FIELDS},
         **{name: seo.get(name) for name in _SEO_FIELDS},
     }
-    return _Prepared(
+    prepared = _Prepared(
         line=record.line,
         data=data,
         row=row,
@@ -166,6 +184,53 @@ def prepare_article(record: _Record) -> _Prepared:
         tags=data["tags"],
         authors=data["authors"],
     )
+    return _as_new(prepared, context) if context is not None else prepared
+
+
+def _as_new(item: _Prepared, context: _Context) -> _Prepared:
+    """The article the record makes if its slug is new: its id, status, times and bylines'
+    ids; its summary as `summaries` would store it, and its representation as
+    `changes.record_published_batch` would build it from that summary. Both are made here,
+    by the code that makes them from the database, off the writing process."""
+    status, published_at = item.status, item.published_at
+    if status == "draft":
+        published_at = None
+    else:
+        published_at = published_at or context.now
+        status = "scheduled" if published_at > context.now else "published"
+    created = min(published_at, context.now) if published_at else context.now
+    item.tag_ids = _ids(item.tags, context.tags, "tags", item.line)
+    item.author_ids = _ids(item.authors, context.authors, "authors", item.line)
+    item.row |= {
+        "id": uuid.uuid4(),
+        "status": status,
+        "published_at": published_at,
+        "deleted_at": None,
+        "version_id": 1,
+        "created_by_id": None,
+        "created_at": created,
+        "updated_at": created,
+    }
+    article = Article(**item.row)
+    bylines = [
+        (kind, str(article.id), position, str(refs[slug][0]), slug, refs[slug][1])
+        for kind, slugs, refs in (
+            ("authors", item.authors, context.authors),
+            ("tags", item.tags, context.tags),
+        )
+        for position, slug in enumerate(slugs)
+    ]
+    (article.summary,) = summaries.encode([article], bylines)
+    item.summary = article.summary
+    item.current = summaries.detail(article, changes.ARTICLE_FIELDS)
+    return item
+
+
+def _ids(slugs: list[str], refs: dict, kind: str, line: int) -> list[uuid.UUID]:
+    missing = [slug for slug in slugs if slug not in refs]
+    if missing:
+        raise ImportFileError(f"line {line}: unknown {kind}: {', '.join(missing)}")
+    return [refs[slug][0] for slug in slugs]
 
 
 class _Pending:
@@ -243,21 +308,24 @@ class Importer:
         self.pool = pool or _Inline()
         self.jobs = jobs
         self.report = ImportReport()
-        self.tag_ids = dict(session.execute(select(Tag.slug, Tag.id)).all())
-        self.author_ids = dict(session.execute(select(Author.slug, Author.id)).all())
+        # Each tag's and author's id and name by slug, as the articles name them
+        self.refs = {
+            kind: {slug: (id_, name) for slug, id_, name in session.execute(select(*columns))}
+            for kind, columns in (
+                ("tags", (Tag.slug, Tag.id, Tag.name)),
+                ("authors", (Author.slug, Author.id, Author.name)),
+            )
+        }
 
     # --- tags and authors: the usual write operations, one at a time (there are few)
 
     def _upsert(self, kind: str, record: _Record) -> None:
-        model, save, ids = {
-            "tag": (Tag, save_tag, self.tag_ids),
-            "author": (Author, save_author, self.author_ids),
-        }[kind]
+        model, save = {"tag": (Tag, save_tag), "author": (Author, save_author)}[kind]
         data = _load(kind, _fields_of(record.data, kind), record.line)
         slug = _needs_slug(data, record.line)
         obj = self.session.scalar(select(model).where(model.slug == slug)) or model()
         save(self.session, obj, data)  # committed with the next batch of articles
-        ids[obj.slug] = obj.id
+        self.refs[f"{kind}s"][obj.slug] = (obj.id, obj.name)
         setattr(self.report, f"{kind}s", getattr(self.report, f"{kind}s") + 1)
 
     # --- articles, by batch
@@ -285,52 +353,27 @@ class Importer:
         }
         unchanged = len(latest) - len(new) - len(changed)
         todo = [latest[slug] for slug in (*new, *changed)]
+        context = _Context(utcnow(), dict(self.refs["tags"]), dict(self.refs["authors"]))
         # Shared among the processes (a few chunks each, so that none waits for the last one)
         chunk = max(1, len(todo) // (4 * self.jobs))
-        return _Pending(new, changed, unchanged, self.pool.map_async(prepare_article, todo, chunk))
-
-    def _ids(self, slugs: list[str], ids: dict, kind: str, line: int) -> list[uuid.UUID]:
-        missing = [slug for slug in slugs if slug not in ids]
-        if missing:
-            raise ImportFileError(f"line {line}: unknown {kind}: {', '.join(missing)}")
-        return [ids[slug] for slug in slugs]
+        result = self.pool.map_async(partial(prepare_article, context=context), todo, chunk)
+        return _Pending(new, changed, unchanged, result)
 
     def _write(self, pending: _Pending) -> None:
         prepared = pending.result.get()
-        now = utcnow()
         rows, tag_links, author_links, public = [], [], [], []
+        stored_summaries, currents = {}, {}
         for item in prepared:
             if item.row["slug"] not in pending.new:
                 continue
-            article_id = uuid.uuid4()
-            status, published_at = item.status, item.published_at
-            if status == "draft":
-                published_at = None
-            else:
-                published_at = published_at or now
-                status = "scheduled" if published_at > now else "published"
-            created = min(published_at, now) if published_at else now
-            tag_ids = self._ids(item.tags, self.tag_ids, "tags", item.line)
-            author_ids = self._ids(item.authors, self.author_ids, "authors", item.line)
-            rows.append(
-                {
-                    **item.row,
-                    "id": article_id,
-                    "status": status,
-                    "published_at": published_at,
-                    "deleted_at": None,
-                    "version_id": 1,
-                    "created_by_id": None,
-                    "created_at": created,
-                    "updated_at": created,
-                }
-            )
+            article_id, status = item.row["id"], item.row["status"]
+            rows.append(item.row)
             # The links' place in the public order, as their triggers would write it (and
             # check: a value that differs is written again, migration 0012)
-            listed_at = published_at if status in PUBLIC_STATUSES else None
+            listed_at = item.row["published_at"] if status in PUBLIC_STATUSES else None
             tag_links += [
                 {"article_id": article_id, "tag_id": tag_id, "position": i, "listed_at": listed_at}
-                for i, tag_id in enumerate(tag_ids)
+                for i, tag_id in enumerate(item.tag_ids)
             ]
             author_links += [
                 {
@@ -339,10 +382,12 @@ class Importer:
                     "position": i,
                     "listed_at": listed_at,
                 }
-                for i, author_id in enumerate(author_ids)
+                for i, author_id in enumerate(item.author_ids)
             ]
+            stored_summaries[article_id] = item.summary
             if status == "published":
                 public.append(article_id)
+                currents[article_id] = item.current
         session = self.session
         if rows:
             session.execute(insert(Article.__table__), rows)
@@ -350,7 +395,8 @@ class Importer:
             session.execute(insert(ArticleTag.__table__), tag_links)
         if author_links:
             session.execute(insert(ArticleAuthor.__table__), author_links)
-        changes.record_published_batch(session, public)
+        summaries.write(session, stored_summaries)  # after the links, which clear them
+        changes.record_published_batch(session, public, currents)
         for item in prepared:
             article = pending.changed.get(item.row["slug"])
             if article is not None:
@@ -363,8 +409,6 @@ class Importer:
     def _update(self, article: Article, item: _Prepared) -> None:
         """An article the file changes: saved as an edit would save it."""
         session = self.session
-        self._ids(item.tags, self.tag_ids, "tags", item.line)
-        self._ids(item.authors, self.author_ids, "authors", item.line)
         save_article(session, article, item.data)
         if item.status == "draft":
             article.status, article.published_at = "draft", None

@@ -49,14 +49,42 @@ _CLEAR = update(_ARTICLES).values(summary=None, updated_at=_ARTICLES.c.updated_a
 def dump(session: Session, articles: list[Article], selected: tuple[str, ...]) -> list[dict]:
     """Articles as the sparse fieldset says; their bylines, when it shows them, read in one
     statement for them all (the statements that loaded the articles loaded none)."""
-    schema = sparse_schema(ArticleRepresentationSchema, representations.without_bylines(selected))
-    dumped = schema.dump(articles, many=True)
+    rows = []
     if articles and set(selected) & set(representations.BYLINE_FIELDS):
         rows = session.execute(
             queries.BYLINES_OF, {"article_ids": [article.id for article in articles]}
         ).all()
-        dumped = representations.with_bylines(dumped, rows, selected)
+    return _dumped(articles, rows, selected)
+
+
+def _dumped(articles: list[Article], byline_rows, selected: tuple[str, ...]) -> list[dict]:
+    """`dump`, the bylines given as `queries.BYLINES_OF` rows."""
+    schema = sparse_schema(ArticleRepresentationSchema, representations.without_bylines(selected))
+    dumped = schema.dump(articles, many=True)
+    if articles and set(selected) & set(representations.BYLINE_FIELDS):
+        dumped = representations.with_bylines(dumped, byline_rows, selected)
     return dumped
+
+
+def encode(articles: list[Article], byline_rows) -> list[str]:
+    """The summaries of these articles as they are stored (JSON text), their bylines given as
+    `queries.BYLINES_OF` rows: for articles loaded, and for new ones an import builds in
+    memory with their bylines (`importing.prepare_article`)."""
+    encoded = []
+    for summary in _dumped(articles, byline_rows, STORED_FIELDS):
+        summary["url"] = None  # configuration's, at read time
+        encoded.append(orjson.dumps(summary).decode())
+    return encoded
+
+
+def write(session: Session, encoded: dict[uuid.UUID, str]) -> int:
+    """Store summaries (`encode`'s, by article id) as they are: of articles written in this
+    transaction, whose links are written already (writing a link clears its summary)."""
+    if encoded:
+        # On the connection: no flush, no ORM event (the content version is bumped already)
+        rows = [{"article_id": key, "summary": value} for key, value in encoded.items()]
+        session.connection().execute(_WRITE, rows)
+    return len(encoded)
 
 
 def answers(selected: tuple[str, ...]) -> bool:
@@ -192,24 +220,20 @@ def fill_all(session: Session, batch: int = 1_000) -> int:
 
 
 def _write(session: Session, ids: Iterable[uuid.UUID]) -> int:
-    connection = session.connection()
     # Read in the transaction by a session of its own: the articles as they are now, whatever
     # `session` holds of them (an object loaded before another transaction's commit), and
     # `session`'s objects left as they are
-    with Session(bind=connection) as reader:
+    with Session(bind=session.connection()) as reader:
         articles = reader.scalars(
             select(Article)
             .where(Article.id.in_(list(ids)))
             .options(*representations.article_load_options(STORED_FIELDS))
         ).all()
-        dumped = dump(reader, articles, STORED_FIELDS)
-        rows = []
-        for article, summary in zip(articles, dumped, strict=True):
-            summary["url"] = None  # configuration's, at read time
-            rows.append({"article_id": article.id, "summary": orjson.dumps(summary).decode()})
-    # On the connection: no flush, no ORM event (the content version is bumped already)
-    connection.execute(_WRITE, rows)
-    return len(rows)
+        bylines = reader.execute(
+            queries.BYLINES_OF, {"article_ids": [article.id for article in articles]}
+        ).all()
+        encoded = encode(articles, bylines)
+    return write(session, dict(zip((article.id for article in articles), encoded, strict=True)))
 
 
 # Session.info key: False on a session writing to a database older than migration 0013

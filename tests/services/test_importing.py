@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from api.db import db
 from api.models import Article, Change, PublicState, WebhookDelivery, WebhookEndpoint
-from api.services import changes
+from api.services import changes, queries, summaries
 from tests.conftest import make_migrated_app
 from tests.editorial.conftest import database_state
 
@@ -185,6 +185,39 @@ def test_several_processes_import_what_one_does(runner, client, tmp_path):
     result = runner.invoke(args=["import", path, "--jobs", "2", "--batch-size", "5"])
     assert result.exit_code == 0, result.output
     assert client.get("/v1/articles").get_json()["meta"]["total"] == 12
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_import_stores_the_summaries_and_changes_the_long_way_would(
+    runner, session, tmp_path, jobs
+):
+    """The rendering processes make each new article's summary and change representation
+    from what they hold: the same as the database's articles make the long way."""
+    records = [
+        *TAGS,
+        *AUTHORS,
+        {"type": "author", "slug": "jean-dupre", "name": "Jean « JD » Dupré"},
+        _article(1, authors=["jean-dupre", "elise-durand"], tags=["climat"]),
+        _article(2, seo={"canonical_url": "https://example.org/ailleurs"}, tags=[]),
+        _article(3, feature_image={"url": "https://example.org/i.jpg", "alt": "Séoul, l’été"}),
+        _article(4, published_at="2099-01-01T00:00:00Z"),
+        _article(5, status="draft"),
+        _article(6, published_at=None),  # published at the import's time
+    ]
+    path = _write(tmp_path / "whole.jsonl", records)
+    result = runner.invoke(args=["import", path, "--jobs", jobs, "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    imported = dict(session.execute(select(Article.id, Article.summary)).all())
+    assert len(imported) == 6 and None not in imported.values()
+    session.execute(text("UPDATE articles SET summary = NULL"))
+    assert summaries.fill_all(session) == 6
+    assert dict(session.execute(select(Article.id, Article.summary)).all()) == imported
+
+    published = session.scalars(select(Change).where(Change.type == "article.published")).all()
+    assert len(published) == 4  # not the draft, nor the scheduled one
+    for change in published:
+        article = session.scalar(queries.article_by_id(change.resource_id))
+        assert change.current == changes._SCHEMAS["article"].dump(article)
 
 
 # --- changes.record_published_batch: what record() would record, in bulk
