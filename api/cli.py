@@ -4,6 +4,7 @@ worker), `newsletter` (the daily digest), `backup`/`restore` and `idempotency pu
 import logging
 import os
 import signal
+import threading
 from pathlib import Path
 
 import click
@@ -167,7 +168,24 @@ def work_command(once: bool, interval: float) -> None:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         click.echo(f"Worker started (every {interval:g} s).", err=True)
-        worker.run(once=once)
+        # The loop runs in a thread of its own, and this one only waits for it: a signal's
+        # handler runs in this thread, between two of its steps, and `worker.stop()` takes the
+        # lock of the event the loop waits on; had the loop run here, a signal landing while
+        # it held that lock (an instant in each wait) would wait for it forever (seen: a
+        # worker deaf to SIGTERM). A second Ctrl-C leaves the thread (a daemon) behind.
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                worker.run(once=once)
+            except BaseException as error:  # raised here, as if the loop had run here
+                failed.append(error)
+
+        loop = threading.Thread(target=run, name="worker", daemon=True)
+        loop.start()
+        loop.join()
+        if failed:
+            raise failed[0]
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -15,7 +15,7 @@ from standardwebhooks import Webhook
 from api.db import utcnow
 from api.models import WebhookDelivery, WebhookEndpoint
 from api.services import webhooks
-from api.worker import deliver_webhooks, run_tick
+from api.worker import Worker, deliver_webhooks, run_tick
 from tests.conftest import assert_problem
 from tests.webhooks.conftest import Receiver, event_ids_in_order
 
@@ -458,6 +458,19 @@ def test_the_cli_worker_runs_one_pass(register, receiver, client, editor, runner
     result = runner.invoke(args=["webhooks", "work", "--once"])
     assert result.exit_code == 0, result.output
     assert len(receiver.requests) == 1
+
+
+def test_the_cli_worker_fails_when_its_loop_does(runner, monkeypatch):
+    """The loop runs in a thread of its own (api/cli.py): what ends it still ends the
+    command, as if it had run in the command's thread."""
+
+    def broken(self, *, once=False):
+        raise RuntimeError("the loop broke")
+
+    monkeypatch.setattr(Worker, "run", broken)
+    result = runner.invoke(args=["webhooks", "work", "--once"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, RuntimeError) and "Worker stopped." not in result.output
 
 
 def test_the_cli_worker_refuses_a_bad_network_setting(app, runner, monkeypatch):

@@ -186,6 +186,47 @@ def test_a_worker_restart_while_the_receiver_is_down_loses_and_reorders_nothing(
     assert count_deliveries(app, endpoint_id, "pending") == 0
 
 
+# A worker whose loop holds the lock of the event it waits on when SIGTERM lands, as
+# `Event.wait` holds it for an instant at each pass (the handler sets that event)
+_SIGNALLED_WHILE_WAITING = """
+import os, signal, sys, time
+from flask.cli import main
+from api.worker import Worker
+
+run = Worker.run
+
+def run_holding_the_lock(self, *, once=False):
+    with self._stopping._cond:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.5)  # the handler has run by now, wherever it runs
+    run(self, once=once)
+
+Worker.run = run_holding_the_lock
+sys.argv = ["flask", "--app", "api", "webhooks", "work", "--interval", "0.05"]
+main()
+"""
+
+
+def test_a_signal_landing_while_the_loop_waits_stops_the_worker(own_database, workers):
+    """The signal's handler runs in a thread that never holds the loop's locks: run in the
+    loop's own thread, it waited forever for a lock its thread held (a worker deaf to
+    SIGTERM, seen once in CI)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _SIGNALLED_WHILE_WAITING],
+        cwd=REPO,
+        env=workers.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"the worker did not stop: {process.communicate()[0].decode()}")
+    assert process.returncode == 0, output.decode()
+    assert b"Worker stopped." in output
+
+
 def test_two_workers_at_once_deliver_each_event_once_in_order(own_database):
     """Two workers (threads here, each with its own connections: what matters is the database
     seeing two claimers) compete for the same deliveries."""
