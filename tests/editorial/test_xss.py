@@ -521,7 +521,7 @@ MARKDOWN_SURVIVORS = [
     '<img src="https://example.org/image.png" alt="Une image" title="Légende">',
     '<abbr title="Intelligence artificielle">IA</abbr>',
     "<sup>2</sup>",
-    "<del>barré</del>",
+    "<s>barré</s>",
     '<a href="mailto:redaction@example.org" rel="noopener noreferrer nofollow">'
     "redaction@example.org</a>",
     '<a href="https://example.org/page" rel="noopener noreferrer nofollow">'
