@@ -31,7 +31,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 import orjson
@@ -90,8 +89,8 @@ class _Record:
 
 @dataclass(frozen=True)
 class _Context:
-    """What the rendering processes need to make a new article whole: the batch's time, and
-    each tag's and author's id and name by slug (they are not in the database there)."""
+    """What makes a batch's new articles whole: the batch's time, and each tag's and
+    author's id and name by slug."""
 
     now: datetime
     tags: dict[str, tuple[uuid.UUID, str]]
@@ -150,9 +149,8 @@ def _needs_slug(record: dict, line: int) -> str:
     return slug
 
 
-def prepare_article(record: _Record, context: _Context | None = None) -> _Prepared:
-    """Validate and render one article record (no database: it runs in worker processes);
-    with a `context`, make it whole as a new article (`_as_new`)."""
+def prepare_article(record: _Record) -> _Prepared:
+    """Validate and render one article record (no database: it runs in worker processes)."""
     raw = record.data
     data = _load("article", _fields_of(raw, "article"), record.line)
     publication = _load("publication", _fields_of(raw, "publication"), record.line)
@@ -175,7 +173,7 @@ def prepare_article(record: _Record, context: _Context | None = None) -> _Prepar
         **{f"feature_image_{name}": image.get(name) for name in _FEATURE_IMAGE_FIELDS},
         **{name: seo.get(name) for name in _SEO_FIELDS},
     }
-    prepared = _Prepared(
+    return _Prepared(
         line=record.line,
         data=data,
         row=row,
@@ -184,14 +182,14 @@ def prepare_article(record: _Record, context: _Context | None = None) -> _Prepar
         tags=data["tags"],
         authors=data["authors"],
     )
-    return _as_new(prepared, context) if context is not None else prepared
 
 
 def _as_new(item: _Prepared, context: _Context) -> _Prepared:
-    """The article the record makes if its slug is new: its id, status, times and bylines'
+    """The article a prepared record makes as a new one: its id, status, times and bylines'
     ids; its summary as `summaries` would store it, and its representation as
-    `changes.record_published_batch` would build it from that summary. Both are made here,
-    by the code that makes them from the database, off the writing process."""
+    `changes.record_published_batch` would build it from that summary. Both are made from
+    the article built in memory, by the code that makes them from the database, instead of
+    read back from it (which took a third of the writer's time)."""
     status, published_at = item.status, item.published_at
     if status == "draft":
         published_at = None
@@ -353,19 +351,21 @@ class Importer:
         }
         unchanged = len(latest) - len(new) - len(changed)
         todo = [latest[slug] for slug in (*new, *changed)]
-        context = _Context(utcnow(), dict(self.refs["tags"]), dict(self.refs["authors"]))
         # Shared among the processes (a few chunks each, so that none waits for the last one)
         chunk = max(1, len(todo) // (4 * self.jobs))
-        result = self.pool.map_async(partial(prepare_article, context=context), todo, chunk)
-        return _Pending(new, changed, unchanged, result)
+        return _Pending(new, changed, unchanged, self.pool.map_async(prepare_article, todo, chunk))
 
     def _write(self, pending: _Pending) -> None:
         prepared = pending.result.get()
+        # The rendering processes are what an import waits for: what needs no rendering is
+        # done here
+        context = _Context(utcnow(), self.refs["tags"], self.refs["authors"])
         rows, tag_links, author_links, public = [], [], [], []
         stored_summaries, currents = {}, {}
         for item in prepared:
             if item.row["slug"] not in pending.new:
                 continue
+            _as_new(item, context)
             article_id, status = item.row["id"], item.row["status"]
             rows.append(item.row)
             # The links' place in the public order, as their triggers would write it (and
@@ -409,6 +409,8 @@ class Importer:
     def _update(self, article: Article, item: _Prepared) -> None:
         """An article the file changes: saved as an edit would save it."""
         session = self.session
+        _ids(item.tags, self.refs["tags"], "tags", item.line)
+        _ids(item.authors, self.refs["authors"], "authors", item.line)
         save_article(session, article, item.data)
         if item.status == "draft":
             article.status, article.published_at = "draft", None

@@ -161,6 +161,16 @@ def test_a_bad_record_is_refused_with_its_line(runner, session, tmp_path, record
     assert session.scalar(select(func.count()).select_from(Article)) == 0
 
 
+def test_a_changed_record_naming_an_unknown_author_is_refused(runner, session, tmp_path):
+    first = _write(tmp_path / "first.jsonl", [*TAGS, *AUTHORS, _article(1)])
+    assert _import(runner, first).exit_code == 0
+    path = _write(tmp_path / "again.jsonl", [_article(1, authors=["inconnue"])])
+    result = _import(runner, path)
+    assert result.exit_code != 0
+    assert "line 1: unknown authors: inconnue" in result.output, result.output
+    assert session.scalar(select(Article.title)) == "Séoul, épisode 1"
+
+
 @pytest.mark.parametrize(
     "line",
     [
