@@ -69,7 +69,7 @@ def _dumped(articles: list[Article], byline_rows, selected: tuple[str, ...]) -> 
 def encode(articles: list[Article], byline_rows) -> list[str]:
     """The summaries of these articles as they are stored (JSON text), their bylines given as
     `queries.BYLINES_OF` rows: for articles loaded, and for new ones an import builds in
-    memory with their bylines (`importing.prepare_article`)."""
+    memory with their bylines (`importing._as_new`)."""
     encoded = []
     for summary in _dumped(articles, byline_rows, STORED_FIELDS):
         summary["url"] = None  # configuration's, at read time

@@ -201,8 +201,8 @@ def test_several_processes_import_what_one_does(runner, client, tmp_path):
 def test_an_import_stores_the_summaries_and_changes_the_long_way_would(
     runner, session, tmp_path, jobs
 ):
-    """The rendering processes make each new article's summary and change representation
-    from what they hold: the same as the database's articles make the long way."""
+    """The import makes each new article's summary and change representation from what it
+    holds in memory: the same as the database's articles make the long way."""
     records = [
         *TAGS,
         *AUTHORS,
