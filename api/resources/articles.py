@@ -82,6 +82,8 @@ class Articles(MethodView):
         dialect = db.session.get_bind().dialect.name
         principal, stored = current_principal(), summaries.answers(selected)
         search = None if args.get("q") is None else (dialect, args["q"])
+        # The search's text, which statements built once bind when they run
+        params = queries.search_params(dialect, args.get("q"))
         # From stored summaries, the page's rows hold only what they need
         columns = summaries.COLUMNS if stored else None
         options = () if stored else representations.article_load_options(selected)
@@ -103,6 +105,7 @@ class Articles(MethodView):
                 keys_first=queries.page_keys_first(principal, options, dialect, **args),
                 columns=columns,
                 built_once=built_once,
+                params=params,
             )
             return _dumped(page_response(listed), selected, stored=stored, search=search)
         result = keyset_paginate(
@@ -115,6 +118,7 @@ class Articles(MethodView):
             secret=current_app.config["SECRET_KEY"],
             columns=columns,
             built_once=built_once,
+            params=params,
         )
         return _dumped(cursor_response(result), selected, stored=stored, search=search)
 

@@ -46,6 +46,7 @@ def paginate(
     keys_first: KeysFirst | None = None,
     columns: tuple[ColumnElement, ...] | None = None,
     built_once: bool = False,
+    params: dict | None = None,
 ) -> Page:
     """The count of the whole selection and the requested slice. `total`, when given, counts
     the selection more cheaply than counting its rows.
@@ -60,21 +61,23 @@ def paginate(
     count in one statement (the count a column of every row; counted alone when the page is
     empty). Otherwise two statements: the count, then the objects.
 
-    `built_once`: `stmt` and `total` are built once and served again (`queries.public_listing`),
-    so is the page's statement (its slice is bound at each run)."""
-    if built_once and keys_first is None:
-        sliced = _once(_page, stmt, total, None, columns)
+    `built_once`: `stmt`, `total` and `keys_first` are built once and served again
+    (`queries.public_listing`, `queries.page_keys_first`), so is the page's statement (its
+    slice is bound at each run). `params`: values of the statements' own bound parameters
+    (`queries.search_params`)."""
+    if built_once:
+        sliced = _once(_page, stmt, total, keys_first, columns)
     else:
         sliced = _page(stmt, total, keys_first, columns)
-    params = {_LIMIT: per_page, _OFFSET: (page - 1) * per_page}
+    params = {**(params or {}), _LIMIT: per_page, _OFFSET: (page - 1) * per_page}
     # Counts and column rows need none of the ORM's work: run on the session's connection
     connection = session.connection()
     if columns is None:
-        count = connection.scalar(_total(stmt, total))
+        count = connection.scalar(_total(stmt, total), params)
         items = list(session.scalars(sliced, params).all())
     else:
         items = list(connection.execute(sliced, params).all())
-        count = items[0][-1] if items else connection.scalar(_total(stmt, total))
+        count = items[0][-1] if items else connection.scalar(_total(stmt, total), params)
     return Page(items=items, page=page, per_page=per_page, total=count or 0)
 
 
@@ -193,16 +196,17 @@ def keyset_paginate(
     secret: str,
     columns: tuple[ColumnElement, ...] | None = None,
     built_once: bool = False,
+    params: dict | None = None,
 ) -> CursorPage:
     """One statement, whatever the depth: `stmt` ordered by `key` (e.g. `(published_at, id)`,
     each column in the one direction) from the row after the cursor, `WHERE (key) < (…)` (or
     `>`) on an index; one row more than the page tells whether a next page exists. The
     cursor's values are bound when it runs (and `keyset_seek`'s), so with `built_once` (as
-    `paginate`'s) the page's statement is built once too."""
+    `paginate`'s) the page's statement is built once too. `params`: as `paginate`'s."""
     after = cursor.after is not None
     parts = (stmt, key, descending, after, columns)
     page = _once(_keyset_page, *parts) if built_once else _keyset_page(*parts)
-    params = {_LIMIT: per_page + 1}
+    params = {**(params or {}), _LIMIT: per_page + 1}
     if after:
         params.update({f"{_AFTER}{i}": value for i, value in enumerate(cursor.after)})
         params[_SEEK] = cursor.after[0]

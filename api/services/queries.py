@@ -8,6 +8,7 @@ import unicodedata
 import uuid
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -100,6 +101,10 @@ def public_listing(*, dialect: str = "sqlite", bylines: bool = True, **filters) 
     visibility rule's time is read when each statement runs): building the statement and its
     cache key again at every request cost a list page about a tenth of its time. A cursor's
     `seek` is one of `pagination.keyset_seek`'s, built once on a bound value."""
+    if not bylines and _public_search_sqlite(dialect, **filters):
+        return _PUBLIC_SEARCH_SQLITE.rows  # whatever the text (`search_params`)
+    if dialect == "postgresql" and filters.get("q") is not None:
+        filters = {**filters, "q": BOUND_TEXT}  # whatever the text (`search_params`)
     frozen = tuple(sorted((name, _frozen(value)) for name, value in filters.items()))
     return _public_listing(dialect, bylines, frozen)
 
@@ -267,7 +272,7 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
     if narrowing == ["tag"]:
         return tag_article_total(filters["tag"])
     if _public_search_sqlite(dialect, **filters):
-        return _search_total_sqlite(filters["q"])
+        return _SEARCH_TOTAL_SQLITE
     return None
 
 
@@ -285,16 +290,19 @@ def page_keys_first(
     or an author's links do; see `_public_in_link_order`). The rows are loaded with
     `load_options`."""
     if _public_search_sqlite(dialect, **filters):
-        q = filters["q"]
-        rows = _search_rows_sqlite(q).options(*load_options)
-        return KeysFirst(_ROWID, rows, _search_keys_sqlite(q))
+        if not load_options:
+            return _PUBLIC_SEARCH_SQLITE
+        # Objects, which get their snippets once loaded (`_fill_snippets`)
+        rows = _PUBLIC_SEARCH_SQLITE.rows.options(*load_options).execution_options(
+            **{_SNIPPETS_OF: ("sqlite", filters["q"])}
+        )
+        return _PUBLIC_SEARCH_SQLITE._replace(rows=rows)
     if filters.get("q") is not None or all(filters.get(name) is None for name in _LINKS):
         return None
     if _in_link_order(**filters) is not None:
         return None  # its links' index hands the page out in order already
     if principal is None and not filters.get("status") and not filters.get("deleted"):
-        sort = tuple(filters.get("sort") or ())
-        return KeysFirst(Article.id, _public_rows_in_order(sort, load_options))
+        return _public_rows_in_order(tuple(filters.get("sort") or ()), load_options)
     rule = {name: filters.get(name) for name in ("status", "deleted", "sort")}
     return KeysFirst(
         Article.id, list_articles(principal, bylines=False, **rule).options(*load_options)
@@ -302,10 +310,12 @@ def page_keys_first(
 
 
 @lru_cache(maxsize=64)
-def _public_rows_in_order(sort: tuple, load_options: tuple) -> Select:
-    """The public articles in `sort` order, loaded with `load_options`: what a reader's tag
-    or author page reads its rows from, built once per order and field selection."""
-    return list_articles(bylines=False, sort=list(sort)).options(*load_options)
+def _public_rows_in_order(sort: tuple, load_options: tuple) -> KeysFirst:
+    """The public articles in `sort` order, loaded with `load_options`, by id: what a
+    reader's tag or author page reads its rows from, built once per order and field
+    selection."""
+    rows = list_articles(bylines=False, sort=list(sort)).options(*load_options)
+    return KeysFirst(Article.id, rows)
 
 
 def _public_article_total() -> Select:
@@ -408,28 +418,75 @@ def _search_sqlite(stmt: Select, q: str) -> tuple[Select, tuple[ColumnElement, .
     query = fts5_query(q)
     if not query:
         return stmt.where(false()), ()
-    stmt = stmt.join(_articles_fts, _FTS_ROWID == _ROWID).where(_FTS.bool_op("MATCH")(query))
+    match = _Match(*(literal(value) for value in _match_values(query)))
+    stmt = stmt.join(_articles_fts, _FTS_ROWID == _ROWID).where(_FTS.bool_op("MATCH")(match.all))
     # Ties go to the newest, then to the last written, as `_search_keys_sqlite` has them
     ties = (Article.published_at.desc(), _ROWID.desc())
-    return stmt, (*_most_relevant_first_sqlite(_ROWID, query), *ties)
+    return stmt, (*_most_relevant_first_sqlite(_ROWID, match), *ties)
 
 
 _ROWID = literal_column("articles.rowid")
 _FTS_ROWID = literal_column("articles_fts.rowid")
 
 
-def _most_relevant_first_sqlite(rowid: ColumnElement, query: str) -> tuple[ColumnElement, ...]:
-    """The order of the matches `rowid` of the FTS5 query, the most relevant first."""
+class _Match(NamedTuple):
+    """The FTS5 queries of a search: its words anywhere, in the title, in the subtitle or
+    the excerpt (`_match_values`)."""
 
-    def found_in(columns: str) -> ColumnElement[bool]:
+    all: ColumnElement[str]
+    title: ColumnElement[str]
+    lead: ColumnElement[str]
+
+
+def _match_values(query: str) -> tuple[str, str, str]:
+    return query, f"{{title}} : ({query})", f"{{subtitle excerpt}} : ({query})"
+
+
+# A public search's FTS5 queries, bound when its statements run (`search_params`): they are
+# built once, whatever the text searched (building them cost more than running them)
+_MATCH = _Match(
+    *(bindparam(f"newsdesk_match_{part}", type_=Text, required=True) for part in _Match._fields)
+)
+
+
+class _BoundText:
+    """The text of a search whose statements are built once: bound when they run."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<a search's text, bound when it runs>"
+
+
+# A public search on PostgreSQL is built once (`public_listing`), its text bound at run
+BOUND_TEXT = _BoundText()
+_SEARCH_TEXT = bindparam("newsdesk_search", type_=Text, required=True)
+
+
+def search_params(dialect: str, q: str | None) -> dict[str, str]:
+    """The values a public search's statements built once run with: its text on PostgreSQL
+    (`BOUND_TEXT`), its FTS5 queries on SQLite (`_MATCH`). Other listings' statements hold
+    their search's text and ignore them."""
+    if q is None:
+        return {}
+    if dialect == "postgresql":
+        return {_SEARCH_TEXT.key: q}
+    values = _match_values(fts5_query(q))
+    return {bind.key: value for bind, value in zip(_MATCH, values, strict=True)}
+
+
+def _most_relevant_first_sqlite(rowid: ColumnElement, match: _Match) -> tuple[ColumnElement, ...]:
+    """The order of the matches `rowid` of the FTS5 queries, the most relevant first."""
+
+    def found_in(query: ColumnElement[str]) -> ColumnElement[bool]:
         matches = select(literal_column("rowid")).select_from(_articles_fts)
-        return rowid.in_(matches.where(_FTS.bool_op("MATCH")(f"{{{columns}}} : ({query})")))
+        return rowid.in_(matches.where(_FTS.bool_op("MATCH")(query)))
 
     # Ranked by where the words are, title above subtitle and excerpt above body, however
     # often a body repeats them (bm25 alone cannot promise it: it weighs rare words, and
     # weighs nothing a word most articles hold); then by bm25 (lower is better), computed
     # once a match (it is most of a search's cost: about 1 µs a match)
-    where = case((found_in("title"), 2), (found_in("subtitle excerpt"), 1), else_=0)
+    where = case((found_in(match.title), 2), (found_in(match.lead), 1), else_=0)
     return where.desc(), func.bm25(_FTS, 10.0, 4.0, 4.0, 1.0).asc()
 
 
@@ -454,61 +511,66 @@ def _public_search_sqlite(dialect: str, **filters) -> bool:
     )
 
 
-@lru_cache(maxsize=512)
-def _search_total_sqlite(q: str) -> Select:
-    """How many public articles match `q`, counted as `_search_keys_sqlite` finds them."""
-    return _search_keys_sqlite(q).with_only_columns(func.count()).order_by(None)
-
-
-# The search statements below are built once per text searched (the most recent 512): each
-# is built from a dozen clauses, and a reader's search is a handful of statements
-@lru_cache(maxsize=512)
-def _search_keys_sqlite(q: str) -> Select:
-    """The rowids of the public articles matching `q`, most relevant first: from the FTS5
-    index and `articles_fts_listed` alone, whose pages stay in memory, rather than from each
-    match's row (its status and time come after its bodies, at the end of a chain of
+def _search_keys_sqlite() -> Select:
+    """The rowids of the public articles matching `_MATCH`, most relevant first: from the
+    FTS5 index and `articles_fts_listed` alone, whose pages stay in memory, rather than from
+    each match's row (its status and time come after its bodies, at the end of a chain of
     overflow pages). Ties go to the newest, then to the last written (`_search_rows_sqlite`
     orders its page alike)."""
-    query = fts5_query(q)
     listed = _fts_listed
     return (
         select(listed.c.id)
         .select_from(_articles_fts.join(listed, listed.c.id == _FTS_ROWID))
-        .where(_FTS.bool_op("MATCH")(query), listed.c.listed_at <= now_when_run())
+        .where(_FTS.bool_op("MATCH")(_MATCH.all), listed.c.listed_at <= now_when_run())
         .order_by(
-            *_most_relevant_first_sqlite(_FTS_ROWID, query),
+            *_most_relevant_first_sqlite(_FTS_ROWID, _MATCH),
             listed.c.listed_at.desc(),
             listed.c.id.desc(),
         )
     )
 
 
-@lru_cache(maxsize=512)
-def _search_rows_sqlite(q: str) -> Select:
-    """The articles matching `q`, in `_search_keys_sqlite`'s order (loaded as objects, each
-    with its snippet): what reads the page those keys choose."""
-    query = fts5_query(q)
+def _search_rows_sqlite() -> Select:
+    """The public articles matching `_MATCH`, in `_search_keys_sqlite`'s order: what reads
+    the page those keys choose."""
     return (
         select(Article)
         .join(_articles_fts, _FTS_ROWID == _ROWID)
-        .where(_FTS.bool_op("MATCH")(query))
+        .where(_FTS.bool_op("MATCH")(_MATCH.all), article_is_public())
         .order_by(
-            *_most_relevant_first_sqlite(_ROWID, query), Article.published_at.desc(), _ROWID.desc()
+            *_most_relevant_first_sqlite(_ROWID, _MATCH),
+            Article.published_at.desc(),
+            _ROWID.desc(),
         )
-        .execution_options(**{_SNIPPETS_OF: ("sqlite", q)})
     )
 
 
-def _snippets_sqlite(q: str, article_ids: list[uuid.UUID]) -> Select:
+# A public search on SQLite, built once (`search_params` binds its text): its rows, the keys
+# choosing its page, and its count, as `_search_keys_sqlite` finds them
+_PUBLIC_SEARCH_SQLITE = KeysFirst(_ROWID, _search_rows_sqlite(), _search_keys_sqlite())
+_SEARCH_TOTAL_SQLITE = _PUBLIC_SEARCH_SQLITE.keys.with_only_columns(func.count()).order_by(None)
+
+
+def _snippets_sqlite() -> Select:
     snippet = func.snippet(_FTS, 3, HIT_START, HIT_END, "…", SNIPPET_WORDS)
     # The page's rowids first, then their entries: matched first, a word found in 5,000
     # articles read 5,000 rows to keep twenty (15 ms at 100,000 articles, against 4)
-    page = select(_ROWID).select_from(Article).where(Article.id.in_(article_ids)).correlate(None)
+    page = (
+        select(_ROWID)
+        .select_from(Article)
+        .where(Article.id.in_(bindparam(_SNIPPET_IDS, expanding=True)))
+        .correlate(None)
+    )
     return (
         select(Article.id, type_coerce(snippet, Highlighted))
         .join(_articles_fts, _FTS_ROWID == _ROWID)
-        .where(_FTS.bool_op("MATCH")(fts5_query(q)), _FTS_ROWID.in_(page))
+        .where(_FTS.bool_op("MATCH")(_MATCH.all), _FTS_ROWID.in_(page))
     )
+
+
+# The articles whose snippets `_SNIPPETS_SQLITE` makes, bound when it runs
+_SNIPPET_IDS = "newsdesk_snippet_ids"
+_SNIPPETS_SQLITE = _snippets_sqlite()
 
 
 SEARCH_CONFIGURATION = "newsdesk_french"  # api/migrations/versions/0003_full_text_search.py
@@ -518,9 +580,10 @@ _HEADLINE_OPTIONS = (
 )
 
 
-def _tsquery(q: str):
+def _tsquery(q: str | _BoundText):
     # websearch_to_tsquery reads any text (quotes, OR, -word) without a syntax error
-    return func.websearch_to_tsquery(cast(SEARCH_CONFIGURATION, REGCONFIG), q)
+    text = _SEARCH_TEXT if q is BOUND_TEXT else q
+    return func.websearch_to_tsquery(cast(SEARCH_CONFIGURATION, REGCONFIG), text)
 
 
 def _search_postgresql(stmt: Select, q: str) -> tuple[Select, tuple[ColumnElement, ...]]:
@@ -568,14 +631,21 @@ def _found_at(body, typed: str, folded: str):
     )
 
 
-def _snippets_postgresql(q: str, article_ids: list[uuid.UUID]) -> Select:
+@lru_cache(maxsize=8)
+def _snippets_postgresql(words: int) -> Select:
+    """The snippets of the articles `_SNIPPET_IDS` for the search `_SEARCH_TEXT`, whose first
+    `words` words to look for (`_query_words`) are bound too (`_snippet_params_postgresql`):
+    built once a number of words (building it cost more than running it)."""
     body = Article.body_text
-    found = [_found_at(body, typed, folded) for typed, folded in _query_words(q)[:5]]
+    found = []
+    for i in range(words):
+        typed, folded = (bindparam(f"{name}{i}", type_=Text) for name in (_TYPED, _FOLDED))
+        found.append(_found_at(body, typed, folded))
     first = (func.least(*found) if len(found) > 1 else found[0]) if found else cast(null(), Integer)
     # `first` once per article (OFFSET 0: the planner may not inline it three times)
     located = (
         select(Article.id.label("id"), body.label("body"), first.label("first"))
-        .where(Article.id.in_(article_ids))
+        .where(Article.id.in_(bindparam(_SNIPPET_IDS, expanding=True)))
         .offset(0)
         .subquery()
     )
@@ -587,12 +657,23 @@ def _snippets_postgresql(q: str, article_ids: list[uuid.UUID]) -> Select:
     passage = case((cut_end, func.regexp_replace(passage, r"\s+\S*$", "")), else_=passage)
     text = case((located.c.first.is_(None), located.c.body), else_=passage)
     configuration = cast(SEARCH_CONFIGURATION, REGCONFIG)
-    snippet = func.ts_headline(configuration, text, _tsquery(q), _HEADLINE_OPTIONS)
+    snippet = func.ts_headline(configuration, text, _tsquery(BOUND_TEXT), _HEADLINE_OPTIONS)
     return select(located.c.id, type_coerce(snippet, Highlighted))
 
 
+# The words `_snippets_postgresql` looks for, bound when it runs: as typed, and unaccented
+_TYPED, _FOLDED = "newsdesk_typed_", "newsdesk_folded_"
+
+
+def _snippet_params_postgresql(q: str, article_ids: list[uuid.UUID]) -> tuple[Select, dict]:
+    words = _query_words(q)[:5]
+    params = {_SEARCH_TEXT.key: q, _SNIPPET_IDS: article_ids}
+    for i, (typed, folded) in enumerate(words):
+        params[f"{_TYPED}{i}"], params[f"{_FOLDED}{i}"] = typed, folded
+    return _snippets_postgresql(len(words)), params
+
+
 _SEARCHES = {"sqlite": _search_sqlite, "postgresql": _search_postgresql}
-_SNIPPETS = {"sqlite": _snippets_sqlite, "postgresql": _snippets_postgresql}
 # Execution option of a search listing: (dialect, q), for `_fill_snippets`
 _SNIPPETS_OF = "newsdesk_snippets_of"
 
@@ -611,6 +692,8 @@ def _fill_snippets(state: ORMExecuteState):
     articles = [row[0] for row in frozen().all() if isinstance(row[0], Article)]
     if articles:
         dialect, q = spec
+        if q is BOUND_TEXT:
+            q = state.parameters[_SEARCH_TEXT.key]
         found = snippets_of(state.session, dialect, q, [article.id for article in articles])
         for article in articles:
             set_committed_value(article, "snippet", found.get(article.id))
@@ -624,7 +707,10 @@ def snippets_of(
     search page read from stored summaries adds to them."""
     if not article_ids:
         return {}
-    return dict(session.execute(_SNIPPETS[dialect](q, article_ids)).all())
+    if dialect == "sqlite":
+        params = {**search_params(dialect, q), _SNIPPET_IDS: article_ids}
+        return dict(session.execute(_SNIPPETS_SQLITE, params).all())
+    return dict(session.execute(*_snippet_params_postgresql(q, article_ids)).all())
 
 
 event.listen(Session, "do_orm_execute", _fill_snippets)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from api.services import queries
 from api.services.content import save_article
 from tests.conftest import SEED_SLUG, assert_problem, on_postgresql
 
@@ -293,3 +294,29 @@ def test_a_search_with_only_excluded_words_answers(client, make_article, q):
     response = client.get("/v1/articles", query_string={"q": q})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert all("snippet" in item for item in response.get_json()["data"])
+
+
+def test_a_public_search_is_built_once_and_binds_each_text(client, session, make_article):
+    """A reader's search statement is built once, whatever the text, and each text is bound
+    when it runs: one text never answers for another, in pages, cursor pages and the objects
+    a `fields=body` page loads (their snippets included)."""
+    dialect = session.get_bind().dialect.name
+    listing = queries.public_listing(dialect=dialect, bylines=False, q="sommet")
+    assert queries.public_listing(dialect=dialect, bylines=False, q="paris") is listing
+    if dialect == "postgresql":  # its snippets' statement too, per number of words
+        statement, _ = queries._snippet_params_postgresql("sommet de Séoul", [])
+        assert queries._snippet_params_postgresql("salon à Paris", [])[0] is statement
+    summit = make_article(title="Le sommet de Séoul", body="Un sommet à Séoul.")
+    forum = make_article(title="La conférence de Paris", body="Une conférence à Paris.")
+    for q, article, word in (
+        ("sommet", summit, "sommet"),
+        ("conference", forum, "conférence"),
+        ("seoul", summit, "Séoul"),
+        ("introuvable", None, None),
+    ):
+        expected = [] if article is None else [str(article.id)]
+        for params in ({}, {"cursor": "start"}, {"fields": "id,snippet,body"}):
+            data = _search(client, q, **params)["data"]
+            assert [item["id"] for item in data] == expected, (q, params)
+            if article is not None and "cursor" not in params:
+                assert f"<mark>{word}</mark>" in data[0]["snippet"], (q, data[0]["snippet"])

@@ -182,7 +182,36 @@ def test_a_scheduled_match_is_found_once_the_clock_passes_it(client, monkeypatch
     assert _agree(client, "sommet")[0] == str(later.id)
 
 
-def _plan(session, stmt) -> str:
+def test_a_public_search_is_built_once_whatever_its_text(client, make_article):
+    """Its statements bind the text when they run (`queries.search_params`): a text never
+    searched before costs no building, and each text finds its own articles and snippets,
+    as objects (`fields=body`) or from stored summaries."""
+    summit = make_article(title="Le sommet de Séoul", body="Un sommet à Séoul.")
+    forum = make_article(title="La conférence de Paris", body="Une conférence à Paris.")
+    listing = queries.public_listing(dialect="sqlite", bylines=False, q="sommet")
+    keys_first = queries.page_keys_first(None, (), "sqlite", q="sommet")
+    assert queries.public_listing(dialect="sqlite", bylines=False, q="paris") is listing
+    assert queries.page_keys_first(None, (), "sqlite", q="conférence") is keys_first
+    assert queries.listing_total("sqlite", q="sommet") is queries.listing_total("sqlite", q="x")
+    for q, article, word in (
+        ("sommet", summit, "sommet"),
+        ("CONFERENCE", forum, "conférence"),
+        ("séoul", summit, "Séoul"),
+        ("introuvable", None, None),
+    ):
+        for fields in ("id,snippet", "id,snippet,body"):
+            response = client.get("/v1/articles", query_string={"q": q, "fields": fields})
+            body = response.get_json()
+            assert response.status_code == 200, body
+            expected = [] if article is None else [str(article.id)]
+            assert [item["id"] for item in body["data"]] == expected
+            assert body["meta"]["total"] == len(expected)
+            if article is not None:
+                assert f"<mark>{word}</mark>" in body["data"][0]["snippet"], body
+
+
+def _plan(session, stmt, params=None) -> str:
+    stmt = stmt.params(params) if params else stmt
     compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
     rows = session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
     return "\n".join(row[-1] for row in rows)
@@ -190,8 +219,9 @@ def _plan(session, stmt) -> str:
 
 def test_a_public_search_counts_and_ranks_without_reading_the_articles(session):
     keys_first = queries.page_keys_first(None, (), "sqlite", q="sommet")
+    params = queries.search_params("sqlite", "sommet")
     for stmt in (queries.listing_total("sqlite", q="sommet"), keys_first.keys.limit(20)):
-        plan = _plan(session, stmt)
+        plan = _plan(session, stmt, params)
         assert "SEARCH articles_fts_listed USING INTEGER PRIMARY KEY" in plan, plan
         assert not re.search(r"\barticles\b", plan), plan  # articles_fts* only
 
@@ -199,6 +229,10 @@ def test_a_public_search_counts_and_ranks_without_reading_the_articles(session):
 def test_snippets_read_their_pages_rows_not_every_match(session):
     """The page's articles by id, then their index entries by rowid: reading the matches
     first would read every match's row to keep twenty."""
-    plan = _plan(session, queries._snippets_sqlite("sommet", [uuid.uuid4(), uuid.uuid4()]))
+    params = {
+        **queries.search_params("sqlite", "sommet"),
+        queries._SNIPPET_IDS: [uuid.uuid4(), uuid.uuid4()],
+    }
+    plan = _plan(session, queries._SNIPPETS_SQLITE, params)
     assert "ix_articles_id_public (id=?)" in plan, plan
     assert re.search(r"articles_fts VIRTUAL TABLE INDEX \d+:=M", plan), plan  # by rowid
