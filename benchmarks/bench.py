@@ -51,6 +51,9 @@ DEEP_PAGE = 400
 # A name of the data set's long tail (generate.RARE_NAMES), as readers search for one: in
 # about 0.5 % of the articles, so its matches grow with the data set
 SEARCH_RANK = 150
+# Readers' searches, most of them a text not searched just before: a thousand names of the
+# long tail in turn (ranks 100 to 1,099, each about as rare as its rank says)
+SEARCH_RANKS = range(100, 1_100)
 TAG = "climat"
 SLUGS_ROTATED = 100
 
@@ -320,6 +323,14 @@ def shapes(url: str, names: list[str]) -> list[Shape]:
         ),
         "search": Shape(
             "search", f"search (q={search})", [f"/v1/articles?q={urllib.parse.quote(search)}"]
+        ),
+        "searches": Shape(
+            "searches",
+            f"search, {len(SEARCH_RANKS):,} texts in turn",
+            [
+                f"/v1/articles?q={urllib.parse.quote(generate.RARE_NAMES[rank])}"
+                for rank in SEARCH_RANKS
+            ],
         ),
         "feed": Shape("feed", "RSS feed", ["/v1/feeds/articles.rss"]),
     }
@@ -613,7 +624,7 @@ def main(argv: list[str] | None = None) -> None:
         help=f"article counts, comma-separated ({MIN_ARTICLES:,} to {MAX_ARTICLES:,})",
     )
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default=None)
-    parser.add_argument("--shapes", default="list,offset,cursor,tag,slug,304,search,feed")
+    parser.add_argument("--shapes", default="list,offset,cursor,tag,slug,304,search,searches,feed")
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
