@@ -82,8 +82,8 @@ class Articles(MethodView):
         dialect = db.session.get_bind().dialect.name
         principal, stored = current_principal(), summaries.answers(selected)
         search = None if args.get("q") is None else (dialect, args["q"])
-        # The search's text, which statements built once bind when they run
-        params = queries.search_params(dialect, args.get("q"))
+        # The search's text and the slugs, which statements built once bind when they run
+        params = queries.listing_params(dialect, **args)
         # From stored summaries, the page's rows hold only what they need
         columns = summaries.COLUMNS if stored else None
         options = () if stored else representations.article_load_options(selected)

@@ -96,6 +96,44 @@ def _order(stmt: Select, sort: list[tuple[str, bool]], columns: dict, tiebreak) 
     return stmt.order_by(*clauses, tiebreak)
 
 
+# The filters naming a tag or an author by slug
+_LINK_NAMES = ("tag", "author")
+
+
+class _Bound:
+    """A value of a listing whose statement is built once whatever it is: bound when the
+    statement runs (`listing_params`)."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __repr__(self) -> str:
+        return f"<{self.what}, bound when it runs>"
+
+
+# A search's text (on PostgreSQL), a tag's or an author's slug, in a public listing
+BOUND_TEXT, BOUND_SLUG = _Bound("a search's text"), _Bound("a slug")
+_SEARCH_TEXT = bindparam("newsdesk_search", type_=Text, required=True)
+_SLUGS = {name: bindparam(f"newsdesk_{name}", type_=Text, required=True) for name in _LINK_NAMES}
+
+
+def _slug(name: str, slug: str | _Bound) -> ColumnElement[str] | str:
+    return _SLUGS[name] if slug is BOUND_SLUG else slug
+
+
+def listing_params(dialect: str, *, q=None, tag=None, author=None, **_filters) -> dict:
+    """The values a listing's statements built once run with (`public_listing`,
+    `listing_total`, `page_keys_first`): its search's (`search_params`), its tag's and its
+    author's slugs. Statements that hold their own values ignore them."""
+    params = search_params(dialect, q)
+    for name, slug in (("tag", tag), ("author", author)):
+        if slug is not None:
+            params[_SLUGS[name].key] = slug
+    return params
+
+
 def public_listing(*, dialect: str = "sqlite", bylines: bool = True, **filters) -> Select:
     """`list_articles` for an anonymous caller, built once per distinct set of filters (the
     visibility rule's time is read when each statement runs): building the statement and its
@@ -103,8 +141,11 @@ def public_listing(*, dialect: str = "sqlite", bylines: bool = True, **filters) 
     `seek` is one of `pagination.keyset_seek`'s, built once on a bound value."""
     if not bylines and _public_search_sqlite(dialect, **filters):
         return _PUBLIC_SEARCH_SQLITE.rows  # whatever the text (`search_params`)
+    # Whatever the text (on PostgreSQL) and the slugs (`listing_params`)
+    bound = {name: BOUND_SLUG for name in _LINK_NAMES if filters.get(name) is not None}
     if dialect == "postgresql" and filters.get("q") is not None:
-        filters = {**filters, "q": BOUND_TEXT}  # whatever the text (`search_params`)
+        bound["q"] = BOUND_TEXT
+    filters = {**filters, **bound}
     frozen = tuple(sorted((name, _frozen(value)) for name, value in filters.items()))
     return _public_listing(dialect, bylines, frozen)
 
@@ -180,9 +221,8 @@ def list_articles(
         if slug is None or name == in_link_order:
             continue
         link, target, target_id = _LINKS[name]
-        stmt = stmt.where(
-            Article.id.in_(select(link.article_id).join(target).where(target.slug == slug))
-        )
+        named = select(link.article_id).join(target).where(target.slug == _slug(name, slug))
+        stmt = stmt.where(Article.id.in_(named))
     if lang is not None:
         stmt = stmt.where(func.lower(Article.language) == lang.lower())
     if published_after is not None:
@@ -210,6 +250,7 @@ _LINKS = {
     "tag": (ArticleTag, Tag, ArticleTag.tag_id),
     "author": (ArticleAuthor, Author, ArticleAuthor.author_id),
 }
+
 NEWEST_FIRST = [("published_at", True)]
 
 
@@ -242,12 +283,12 @@ def _public_in_link_order(stmt: Select, name: str, slug: str) -> Select:
 
 
 @lru_cache(maxsize=512)
-def _link_order_clauses(name: str, slug: str) -> tuple:
+def _link_order_clauses(name: str, slug: str | _Bound) -> tuple:
     """`_public_in_link_order`'s join, conditions and order for one tag (author), built once
-    (its time bound is read when the statement runs)."""
+    (its time bound is read when the statement runs; its slug too, for `BOUND_SLUG`)."""
     link, target, target_id = _LINKS[name]
     conditions = (
-        target_id == select(target.id).where(target.slug == slug).scalar_subquery(),
+        target_id == select(target.id).where(target.slug == _slug(name, slug)).scalar_subquery(),
         link.listed_at <= now_when_run(),
     )
     order = (link.listed_at.desc(), link.article_id.desc())
@@ -270,7 +311,7 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
     if not narrowing:
         return PUBLIC_ARTICLE_TOTAL
     if narrowing == ["tag"]:
-        return tag_article_total(filters["tag"])
+        return tag_article_total(BOUND_SLUG)  # its slug bound when it runs
     if _public_search_sqlite(dialect, **filters):
         return _SEARCH_TOTAL_SQLITE
     return None
@@ -332,12 +373,12 @@ PUBLIC_ARTICLE_TOTAL = _public_article_total()
 
 
 @lru_cache(maxsize=512)
-def tag_article_total(slug: str) -> Select:
+def tag_article_total(slug: str | _Bound) -> Select:
     """How many articles of the tag are public: its tally of listed articles (kept by triggers,
     migration 0010) less those of them listed whose time has not come — its links whose place
     in the public order is still to come, an index range (migration 0012). No row for a tag
-    that does not exist. Built once per tag (the most recent 512): building it cost more than
-    running it."""
+    that does not exist. Built once per tag (the most recent 512), or once for `BOUND_SLUG`,
+    its slug bound when it runs: building it cost more than running it."""
     not_yet_due = (
         select(func.count())
         .select_from(ArticleTag)
@@ -348,7 +389,7 @@ def tag_article_total(slug: str) -> Select:
     return (
         select(TagTally.listed - not_yet_due)
         .join(Tag, Tag.id == TagTally.tag_id)
-        .where(Tag.slug == slug)
+        .where(Tag.slug == _slug("tag", slug))
     )
 
 
@@ -447,20 +488,6 @@ def _match_values(query: str) -> tuple[str, str, str]:
 _MATCH = _Match(
     *(bindparam(f"newsdesk_match_{part}", type_=Text, required=True) for part in _Match._fields)
 )
-
-
-class _BoundText:
-    """The text of a search whose statements are built once: bound when they run."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<a search's text, bound when it runs>"
-
-
-# A public search on PostgreSQL is built once (`public_listing`), its text bound at run
-BOUND_TEXT = _BoundText()
-_SEARCH_TEXT = bindparam("newsdesk_search", type_=Text, required=True)
 
 
 def search_params(dialect: str, q: str | None) -> dict[str, str]:
@@ -580,7 +607,7 @@ _HEADLINE_OPTIONS = (
 )
 
 
-def _tsquery(q: str | _BoundText):
+def _tsquery(q: str | _Bound):
     # websearch_to_tsquery reads any text (quotes, OR, -word) without a syntax error
     text = _SEARCH_TEXT if q is BOUND_TEXT else q
     return func.websearch_to_tsquery(cast(SEARCH_CONFIGURATION, REGCONFIG), text)

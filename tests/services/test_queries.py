@@ -17,8 +17,10 @@ def test_the_same_filters_get_the_same_statement_and_other_filters_another():
     base = {"dialect": "sqlite", "bylines": False}
     same = queries.public_listing(**base, tag="climat", sort=[("title", False)])
     assert queries.public_listing(**base, sort=[("title", False)], tag="climat") is same
+    # A tag's slug is bound when the statement runs (`queries.listing_params`)
+    assert queries.public_listing(**base, tag="economie", sort=[("title", False)]) is same
     others = [
-        queries.public_listing(**base, tag="economie", sort=[("title", False)]),
+        queries.public_listing(**base, author="ada", sort=[("title", False)]),
         queries.public_listing(**base, tag="climat", sort=[("title", True)]),
         queries.public_listing(**base, tag="climat"),
         queries.public_listing(
@@ -40,3 +42,39 @@ def test_a_statement_built_once_holds_its_filters():
     assert "lower(articles.language)" not in str(
         queries.public_listing(dialect="sqlite", bylines=False).compile()
     )
+
+
+def test_a_tag_or_an_author_is_bound_when_its_listing_runs(
+    client, make_article, make_tag, make_author
+):
+    """One statement for every tag (author), built once: each slug finds its own articles and
+    count, in every way a page of them is read — newest first from its links, in another
+    order keys first, with a cursor, both filters at once, and a slug that names nothing."""
+    tags, authors = [make_tag(), make_tag()], [make_author(), make_author()]
+    mine = {
+        (tag.slug, author.slug): make_article(tags=[tag.slug], authors=[author.slug])
+        for tag in tags
+        for author in authors
+    }
+    make_article()  # neither
+    for tag in [*tags, None]:
+        for author in [*authors, None]:
+            expected = sorted(
+                str(article.id)
+                for (t, a), article in mine.items()
+                if (tag is None or t == tag.slug) and (author is None or a == author.slug)
+            )
+            filters = {"tag": tag and tag.slug, "author": author and author.slug}
+            filters = {name: slug for name, slug in filters.items() if slug is not None}
+            for extra in ({}, {"sort": "title"}, {"cursor": "start"}):
+                response = client.get("/v1/articles", query_string={**filters, **extra})
+                body = response.get_json()
+                assert response.status_code == 200, body
+                if not filters:
+                    continue
+                assert sorted(item["id"] for item in body["data"]) == expected, (filters, extra)
+                if "cursor" not in extra:
+                    assert body["meta"]["total"] == len(expected), (filters, extra)
+    for name in ("tag", "author"):
+        body = client.get("/v1/articles", query_string={name: "nul-ne-porte-ce-nom"}).get_json()
+        assert (body["data"], body["meta"]["total"]) == ([], 0)
