@@ -28,7 +28,7 @@ class ArticleTally(Base):
 class TagTally(Base):
     """How many of a tag's articles are listed (the article tally's rule, per tag). Kept by
     triggers on `tags`, `article_tags` and `articles` (migration 0010): a tag's public count
-    is this less its listed articles not yet due (`queries.tag_article_total`)."""
+    is this less its listed articles not yet due (`queries.TAG_ARTICLE_TOTAL`)."""
 
     __tablename__ = "tag_tally"
 

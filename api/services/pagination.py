@@ -64,7 +64,7 @@ def paginate(
     `built_once`: `stmt`, `total` and `keys_first` are built once and served again
     (`queries.public_listing`, `queries.page_keys_first`), so is the page's statement (its
     slice is bound at each run). `params`: values of the statements' own bound parameters
-    (`queries.search_params`)."""
+    (`queries.listing_params`)."""
     if built_once:
         sliced = _once(_page, stmt, total, keys_first, columns)
     else:

@@ -250,7 +250,6 @@ _LINKS = {
     "tag": (ArticleTag, Tag, ArticleTag.tag_id),
     "author": (ArticleAuthor, Author, ArticleAuthor.author_id),
 }
-
 NEWEST_FIRST = [("published_at", True)]
 
 
@@ -302,7 +301,7 @@ _NARROWING = ("tag", "author", "lang", "published_after", "published_before", "u
 def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
     """A cheaper count of what `list_articles(**filters)` lists, when there is one: the
     public listing unfiltered is counted from the tally (`PUBLIC_ARTICLE_TOTAL`), a tag's
-    alone from its tag's (`tag_article_total`), a search alone on SQLite from the full-text
+    alone from its tag's (`TAG_ARTICLE_TOTAL`), a search alone on SQLite from the full-text
     index (`_public_search_sqlite`); any other is counted row by row (None). Decides as
     `list_articles` does."""
     if filters.get("deleted") or filters.get("status"):
@@ -311,7 +310,7 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
     if not narrowing:
         return PUBLIC_ARTICLE_TOTAL
     if narrowing == ["tag"]:
-        return tag_article_total(BOUND_SLUG)  # its slug bound when it runs
+        return TAG_ARTICLE_TOTAL
     if _public_search_sqlite(dialect, **filters):
         return _SEARCH_TOTAL_SQLITE
     return None
@@ -372,13 +371,7 @@ def _public_article_total() -> Select:
 PUBLIC_ARTICLE_TOTAL = _public_article_total()
 
 
-@lru_cache(maxsize=512)
-def tag_article_total(slug: str | _Bound) -> Select:
-    """How many articles of the tag are public: its tally of listed articles (kept by triggers,
-    migration 0010) less those of them listed whose time has not come — its links whose place
-    in the public order is still to come, an index range (migration 0012). No row for a tag
-    that does not exist. Built once per tag (the most recent 512), or once for `BOUND_SLUG`,
-    its slug bound when it runs: building it cost more than running it."""
+def _tag_article_total() -> Select:
     not_yet_due = (
         select(func.count())
         .select_from(ArticleTag)
@@ -389,8 +382,15 @@ def tag_article_total(slug: str | _Bound) -> Select:
     return (
         select(TagTally.listed - not_yet_due)
         .join(Tag, Tag.id == TagTally.tag_id)
-        .where(Tag.slug == _slug("tag", slug))
+        .where(Tag.slug == _SLUGS["tag"])
     )
+
+
+# How many articles of the tag whose slug is bound when it runs (`listing_params`) are public:
+# its tally of listed articles (kept by triggers, migration 0010) less those of them listed
+# whose time has not come — its links whose place in the public order is still to come, an
+# index range (migration 0012). No row for a tag that does not exist.
+TAG_ARTICLE_TOTAL = _tag_article_total()
 
 
 def _bylines_of() -> CompoundSelect:

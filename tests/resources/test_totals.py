@@ -85,7 +85,8 @@ def _check_tags(client, session) -> dict[str, int]:
     assert session.scalar(select(func.count()).select_from(TagTally)) == len(tallies)
     public = _tag_counts(session, article_is_public())
     for slug, count in public.items():
-        assert session.scalar(queries.tag_article_total(slug)) == count, slug
+        total = queries.TAG_ARTICLE_TOTAL
+        assert session.scalar(total, queries.listing_params("sqlite", tag=slug)) == count, slug
         body = client.get(f"/v1/articles?per_page=100&fields=id&tag={slug}").get_json()
         assert body["meta"]["total"] == count, slug
         assert [item["id"] for item in body["data"]] == _newest_first(session, slug), slug
