@@ -78,3 +78,28 @@ def test_a_tag_or_an_author_is_bound_when_its_listing_runs(
     for name in ("tag", "author"):
         body = client.get("/v1/articles", query_string={name: "nul-ne-porte-ce-nom"}).get_json()
         assert (body["data"], body["meta"]["total"]) == ([], 0)
+
+
+def test_a_key_holders_listing_binds_what_its_statements_built_once_need(
+    client, editor, make_article, make_tag, make_author
+):
+    """A key holder's listing is built per request, holding its own values, but its tag's total
+    and its search's ranked keys are the statements built once: the values they bind are given
+    to them too — by tag, by author, by search, by cursor — never a 500."""
+    tag, author = make_tag(), make_author()
+    mine = make_article(title="Le sommet de Séoul", tags=[tag.slug], authors=[author.slug])
+    make_article(title="Autre chose")
+    for query in (
+        {"tag": tag.slug},
+        {"author": author.slug},
+        {"q": "sommet"},
+        {"q": "sommet", "tag": tag.slug},
+        {"tag": tag.slug, "cursor": "start"},
+        {"q": "sommet", "cursor": "start"},
+    ):
+        response = client.get("/v1/articles", query_string=query, headers=editor)
+        body = response.get_json()
+        assert response.status_code == 200, (query, body)
+        assert [item["id"] for item in body["data"]] == [str(mine.id)], query
+        if "cursor" not in query:
+            assert body["meta"]["total"] == 1, query
