@@ -68,7 +68,7 @@ def managed_by_autogenerate(name: str | None, type_: str, _parent_names) -> bool
     Full-text search is hand-written in migrations: SQLite's `articles_fts` FTS5 table and its
     shadow tables (`articles_fts_data`, `_idx`, `_docsize`, `_config`), the listing time of
     its rows (`articles_fts_listed`, migration 0015), PostgreSQL's generated `search_vector`
-    column and its GIN index.
+    column and its GIN index, and `search_vector_head`, its title's and excerpt's part (0016).
     """
     if not name:
         return True

@@ -15,6 +15,10 @@ from api.db import Base, db, managed_by_autogenerate
 from api.models import Article, Change
 
 
+def _columns(engine, table: str) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns(table)}
+
+
 def _diff(engine) -> list:
     with engine.connect() as connection:
         context = MigrationContext.configure(
@@ -149,4 +153,47 @@ def test_search_listing_holds_what_was_there_through_0015_and_back(fresh_databas
             }
         command.downgrade(config, "0014")
         assert "articles_fts_listed" not in inspect(engine).get_table_names()
+        engine.dispose()
+
+
+def test_the_ranking_vector_is_filled_for_the_articles_there_through_0016_and_back(
+    fresh_database,
+):
+    """0016 gives PostgreSQL's articles the title's and excerpt's part of their search vector
+    (`search_vector_head`), filled for the articles already there; its downgrade drops it.
+    SQLite has no such column."""
+    app = create_app({"DATABASE_URL": fresh_database.url("migrations_0016")})
+    with app.app_context():
+        config = alembic_config(app)
+        command.upgrade(config, "0015")
+        for n, (title, subtitle, excerpt) in enumerate(
+            [("Le sommet de Séoul", "« L’IA » en tête", "Un résumé."), ("Sans rien", None, None)]
+        ):
+            db.session.add(
+                Article(
+                    slug=f"avant-{n}",
+                    title=title,
+                    subtitle=subtitle,
+                    excerpt=excerpt,
+                    body_text="Le corps parle du sommet. " * 10,
+                    status="draft",
+                )
+            )
+        db.session.commit()
+        command.upgrade(config, "head")
+        engine = db.engine(app)
+        if engine.dialect.name != "postgresql":
+            assert "search_vector_head" not in _columns(engine, "articles")
+            engine.dispose()
+            return
+        same = text(
+            "SELECT slug, search_vector_head = ts_filter(search_vector, '{a,b}'),"
+            " search_vector_head::text FROM articles ORDER BY slug"
+        )
+        with engine.connect() as connection:
+            rows = connection.execute(same).all()
+        assert [(slug, equal) for slug, equal, _ in rows] == [("avant-0", True), ("avant-1", True)]
+        assert "'seoul':4A" in rows[0][2] and "'ia':" in rows[0][2] and "corps" not in rows[0][2]
+        command.downgrade(config, "0015")
+        assert "search_vector_head" not in _columns(engine, "articles")
         engine.dispose()

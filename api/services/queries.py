@@ -616,10 +616,13 @@ def _tsquery(q: str | _Bound):
 def _search_postgresql(stmt: Select, q: str) -> tuple[Select, tuple[ColumnElement, ...]]:
     query = _tsquery(q)
     vector = literal_column("articles.search_vector", TSVECTOR)
+    # The title's (A) and the subtitle's and excerpt's (B) part of it, kept in the row
+    # (migration 0016): the tiers read it, so only ts_rank_cd reads the body's vector
+    head = literal_column("articles.search_vector_head", TSVECTOR)
     stmt = stmt.where(vector.bool_op("@@")(query))
 
     def found_in(weight: str) -> ColumnElement[bool]:
-        return func.ts_filter(vector, literal_column(f"'{{{weight}}}'")).bool_op("@@")(query)
+        return func.ts_filter(head, literal_column(f"'{{{weight}}}'")).bool_op("@@")(query)
 
     # Ranked by where the words are, title (A) above subtitle and excerpt (B) above body (C),
     # however often a body repeats them; then by ts_rank_cd, scaled into [0, 1)

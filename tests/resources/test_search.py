@@ -4,12 +4,14 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
 from api.services import queries
 from api.services.content import save_article
 from tests.conftest import SEED_SLUG, assert_problem, on_postgresql
 
 sqlite_only = pytest.mark.skipif(on_postgresql(), reason="SQLite FTS5 behaviour")
+postgresql_only = pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL's tsvector columns")
 
 
 def _search(client, q: str, **params) -> dict:
@@ -179,6 +181,46 @@ def test_search_sees_changes_and_removals(client, session, make_article):
     session.delete(article)
     session.commit()
     assert _titles(client, "paris") == []
+
+
+@postgresql_only
+def test_the_ranking_vector_is_the_title_and_excerpt_part_of_the_whole(session, make_article):
+    """The tiers read `search_vector_head` (migration 0016), which must be the title's and
+    excerpt's part of `search_vector`, positions included, through every write."""
+    article = make_article(
+        title="Le sommet de Séoul",
+        subtitle="« L’IA » en tête",
+        excerpt="Un résumé du sommet.",
+        body="Le corps parle du sommet. " * 20,
+    )
+    make_article(title="Sans sous-titre", body="Séoul, encore Séoul.")
+    save_article(session, article, {"title": "La conférence de Paris", "excerpt": "Autre."})
+    session.commit()
+    same = text(
+        "SELECT slug, search_vector_head = ts_filter(search_vector, '{a,b}'),"
+        " length(search_vector_head) FROM articles"
+    )
+    rows = session.execute(same).all()
+    assert len(rows) >= 2 and all(equal and length > 0 for _slug, equal, length in rows), rows
+
+
+def test_a_phrase_in_the_title_ranks_above_the_same_phrase_in_the_body(client, make_article):
+    make_article(
+        title="Dans le corps",
+        body="Le sommet de Séoul s’ouvre. " * 5,
+        excerpt="Un résumé sans les mots.",
+        published_at=datetime(2024, 6, 1, tzinfo=UTC),  # newer: recency does not decide
+    )
+    make_article(
+        title="Séoul, puis le sommet",  # both words, not the phrase: not in the title's tier
+        body="Le sommet de Séoul s’ouvre. " * 5,
+        excerpt="Un résumé sans les mots.",
+        published_at=datetime(2024, 5, 15, tzinfo=UTC),
+    )
+    make_article(title="Le sommet de Séoul", published_at=datetime(2024, 5, 1, tzinfo=UTC))
+    titles = _titles(client, '"sommet de Séoul"')
+    assert titles[0] == "Le sommet de Séoul"
+    assert set(titles) == {"Le sommet de Séoul", "Dans le corps", "Séoul, puis le sommet"}
 
 
 HOSTILE_QUERIES = [
