@@ -13,7 +13,7 @@ from api.config import load_config
 from api.db import db, json_dumps
 from api.models import Article, ArticleTag, Change, Tag
 from api.services import changes
-from tests.conftest import make_migrated_app
+from tests.conftest import make_migrated_app, make_seeded_app
 
 
 def test_datetimes_come_back_aware_in_utc(session, make_article):
@@ -146,6 +146,36 @@ def test_reads_keep_postgresqls_prepared_statements(fresh_database):
         finally:
             connection.close()
         assert prepared >= 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgresql
+@pytest.mark.no_transaction
+def test_a_search_is_planned_for_its_text_each_time(fresh_database):
+    """A search is never prepared (`PLANNED_EACH_TIME`): PostgreSQL's generic plan of it, made
+    without the text and the time, read the whole status and time index at every search.
+    The list beside it stays prepared."""
+    app = make_seeded_app(fresh_database.url("planned"))
+    engine = db.engine(app)
+    try:
+        client = app.test_client()
+        for _ in range(8):  # psycopg prepares a statement at its sixth run
+            found = client.get("/v1/articles", query_string={"q": "seoul"})
+            assert found.status_code == 200 and found.get_json()["meta"]["total"] == 1
+            assert client.get("/v1/articles").status_code == 200
+        connection = engine.raw_connection()  # the one used last
+        try:
+            prepared = [
+                statement
+                for (statement,) in connection.driver_connection.execute(
+                    "SELECT statement FROM pg_prepared_statements"
+                )
+            ]
+        finally:
+            connection.close()
+        assert any("FROM articles" in statement for statement in prepared)
+        assert not [statement for statement in prepared if "search_vector" in statement]
     finally:
         engine.dispose()
 

@@ -38,6 +38,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, selectinload, with_expressi
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
+from api.db import PLANNED_EACH_TIME
 from api.models import (
     ARTICLE_TALLY_ID,
     ApiKey,
@@ -619,7 +620,8 @@ def _search_postgresql(stmt: Select, q: str) -> tuple[Select, tuple[ColumnElemen
     # The title's (A) and the subtitle's and excerpt's (B) part of it, kept in the row
     # (migration 0016): the tiers read it, so only ts_rank_cd reads the body's vector
     head = literal_column("articles.search_vector_head", TSVECTOR)
-    stmt = stmt.where(vector.bool_op("@@")(query))
+    # planned for its text each time: see `PLANNED_EACH_TIME`
+    stmt = stmt.where(vector.bool_op("@@")(query)).execution_options(**{PLANNED_EACH_TIME: True})
 
     def found_in(weight: str) -> ColumnElement[bool]:
         return func.ts_filter(head, literal_column(f"'{{{weight}}}'")).bool_op("@@")(query)
