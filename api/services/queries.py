@@ -302,8 +302,9 @@ _NARROWING = ("tag", "author", "lang", "published_after", "published_before", "u
 def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
     """A cheaper count of what `list_articles(**filters)` lists, when there is one: the
     public listing unfiltered is counted from the tally (`PUBLIC_ARTICLE_TOTAL`), a tag's
-    alone from its tag's (`TAG_ARTICLE_TOTAL`), a search alone on SQLite from the full-text
-    index (`_public_search_sqlite`); any other is counted row by row (None). Decides as
+    alone from its tag's (`TAG_ARTICLE_TOTAL`), an author's alone from its links
+    (`AUTHOR_ARTICLE_TOTAL`), a search alone on SQLite from the full-text index
+    (`_public_search_sqlite`); any other is counted row by row (None). Decides as
     `list_articles` does."""
     if filters.get("deleted") or filters.get("status"):
         return None
@@ -312,6 +313,8 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
         return PUBLIC_ARTICLE_TOTAL
     if narrowing == ["tag"]:
         return TAG_ARTICLE_TOTAL
+    if narrowing == ["author"]:
+        return AUTHOR_ARTICLE_TOTAL
     if _public_search_sqlite(dialect, **filters):
         return _SEARCH_TOTAL_SQLITE
     return None
@@ -392,6 +395,23 @@ def _tag_article_total() -> Select:
 # whose time has not come — its links whose place in the public order is still to come, an
 # index range (migration 0012). No row for a tag that does not exist.
 TAG_ARTICLE_TOTAL = _tag_article_total()
+
+
+def _author_article_total() -> Select:
+    return (
+        select(func.count())
+        .select_from(ArticleAuthor)
+        .join(Author, Author.id == ArticleAuthor.author_id)
+        .where(Author.slug == _SLUGS["author"], ArticleAuthor.listed_at <= now_when_run())
+    )
+
+
+# How many articles of the author whose slug is bound when it runs (`listing_params`) are
+# public: its links whose place in the public order (their article's publication time while
+# listed, migration 0012) has come, an index range read alone. Counted by joining the
+# articles, PostgreSQL read every public article's key at 100,000 articles (19 ms where
+# this takes 0.5). 0 for an author that does not exist.
+AUTHOR_ARTICLE_TOTAL = _author_article_total()
 
 
 def _bylines_of() -> CompoundSelect:

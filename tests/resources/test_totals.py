@@ -1,6 +1,8 @@
 """The public list's `meta.total`: counted from the article tally the database keeps (migration
-0009) when the list is unfiltered, from the tag tally (migration 0010) when it is a tag's, row by
-row otherwise; right after every change of an article or of its tags, whatever makes it."""
+0009) when the list is unfiltered, from the tag tally (migration 0010) when it is a tag's, from
+its links' place in the public order (migration 0012) when it is an author's, row by row
+otherwise; right after every change of an article or of its tags and authors, whatever makes
+it."""
 
 import json
 from contextlib import contextmanager
@@ -90,6 +92,26 @@ def _check_tags(client, session) -> dict[str, int]:
         body = client.get(f"/v1/articles?per_page=100&fields=id&tag={slug}").get_json()
         assert body["meta"]["total"] == count, slug
         assert [item["id"] for item in body["data"]] == _newest_first(session, slug), slug
+    return public
+
+
+def _check_authors(client, session) -> dict[str, int]:
+    """Every author's public count and list's total are its public articles, counted row by
+    row (0 for an author of none)."""
+    session.expire_all()
+    public = dict(
+        session.execute(
+            select(Author.slug, func.count(Article.id))
+            .outerjoin(ArticleAuthor, ArticleAuthor.author_id == Author.id)
+            .outerjoin(Article, (Article.id == ArticleAuthor.article_id) & article_is_public())
+            .group_by(Author.slug)
+        ).all()
+    )
+    for slug, count in public.items():
+        total = queries.AUTHOR_ARTICLE_TOTAL
+        assert session.scalar(total, queries.listing_params("sqlite", author=slug)) == count, slug
+        body = client.get(f"/v1/articles?per_page=100&fields=id&author={slug}").get_json()
+        assert body["meta"]["total"] == len(body["data"]) == count, slug
     return public
 
 
@@ -271,6 +293,56 @@ def test_a_tags_total_follows_its_links_and_its_articles(
     counts = _check_tags(client, session)
     assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 0, 1)
     assert other.id is not None
+
+
+def test_an_authors_total_follows_its_bylines_and_its_articles(
+    client, session, editor, admin, make_article, make_author
+):
+    """Bylines given, taken and reordered, and every step of an article's life (scheduled,
+    and its time coming, included) move the counts of exactly its authors."""
+    first, second, third = make_author(), make_author(), make_author()
+    make_article(authors=[third.slug])
+    make_article(  # listed, not yet due
+        authors=[third.slug], status="scheduled", published_at=datetime.now(UTC) + timedelta(days=1)
+    )
+    assert _check_authors(client, session)[third.slug] == 1
+    created = client.post(
+        "/v1/articles",
+        json={"title": "Signé", "body": "Texte.", "authors": [first.slug, second.slug]},
+        headers=editor,
+    )
+    article_id = created.get_json()["data"]["id"]
+    path = f"/v1/articles/{article_id}"
+    assert _check_authors(client, session)[first.slug] == 0  # a draft
+
+    assert client.post(f"{path}/publish", headers=editor).status_code == 200
+    counts = _check_authors(client, session)
+    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (1, 1, 1)
+
+    headers = {**editor, "If-Match": _etag(client, editor, article_id)}
+    response = client.patch(path, json={"authors": [third.slug, second.slug]}, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    counts = _check_authors(client, session)
+    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 1, 2)
+    for step, expected in (("unpublish", 1), ("publish", 2), ("archive", 1), ("publish", 2)):
+        assert client.post(f"{path}/{step}", headers=editor).status_code == 200
+        assert _check_authors(client, session)[third.slug] == expected, step
+    soon = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    response = client.post(f"{path}/schedule", json={"published_at": soon}, headers=editor)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert _check_authors(client, session)[third.slug] == 1
+    assert client.post(f"{path}/publish", headers=editor).status_code == 200
+    headers = {**editor, "If-Match": _etag(client, editor, article_id)}
+    assert client.delete(path, headers=headers).status_code == 204
+    assert _check_authors(client, session)[third.slug] == 1
+    assert client.post(f"{path}/restore", headers=editor).status_code == 200
+    assert _check_authors(client, session)[third.slug] == 2
+    headers = {**editor, "If-Match": _etag(client, editor, article_id)}
+    assert client.delete(path, headers=headers).status_code == 204
+    assert client.post(f"{path}/purge", headers=admin).status_code == 204
+    counts = _check_authors(client, session)
+    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 0, 1)
+    assert client.get("/v1/articles?author=nobody").get_json()["meta"]["total"] == 0
 
 
 def test_a_tags_total_leaves_out_its_articles_not_yet_due(client, session, make_article, make_tag):
