@@ -247,102 +247,64 @@ def test_truncate_zeroes_the_tally(client, session, make_article):
     assert _check(client, session) == 0
 
 
-def test_a_tags_total_follows_its_links_and_its_articles(
-    client, session, editor, admin, make_article, make_tag
+@pytest.mark.parametrize("links", ["tags", "authors"])
+def test_a_links_total_follows_its_links_and_its_articles(
+    links, client, session, editor, admin, make_article, make_tag, make_author
 ):
-    """Tagging, untagging, retagging, and every step of a tagged article's life move the
-    counts of exactly its tags."""
-    first, second, third = make_tag(), make_tag(), make_tag()
-    other = make_article(tags=[third.slug])
-    assert _check_tags(client, session)[first.slug] == 0
-    created = client.post(
-        "/v1/articles",
-        json={"title": "Étiqueté", "body": "Texte.", "tags": [first.slug, second.slug]},
-        headers=editor,
-    )
-    article_id = created.get_json()["data"]["id"]
-    path = f"/v1/articles/{article_id}"
-    assert _check_tags(client, session)[first.slug] == 0  # a draft
-
-    assert client.post(f"{path}/publish", headers=editor).status_code == 200
-    counts = _check_tags(client, session)
-    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (1, 1, 1)
-
-    def retag(*slugs):
-        headers = {**editor, "If-Match": _etag(client, editor, article_id)}
-        response = client.patch(path, json={"tags": list(slugs)}, headers=headers)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return _check_tags(client, session)
-
-    counts = retag(second.slug, third.slug)
-    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 1, 2)
-    counts = retag(third.slug, second.slug)  # reordered: the same set
-    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 1, 2)
-    for step, expected in (("unpublish", 1), ("publish", 2), ("archive", 1), ("publish", 2)):
-        assert client.post(f"{path}/{step}", headers=editor).status_code == 200
-        assert _check_tags(client, session)[third.slug] == expected, step
-
-    headers = {**editor, "If-Match": _etag(client, editor, article_id)}
-    assert client.delete(path, headers=headers).status_code == 204
-    assert _check_tags(client, session)[third.slug] == 1
-    assert client.post(f"{path}/restore", headers=editor).status_code == 200
-    assert _check_tags(client, session)[third.slug] == 2
-    headers = {**editor, "If-Match": _etag(client, editor, article_id)}
-    assert client.delete(path, headers=headers).status_code == 204
-    assert client.post(f"{path}/purge", headers=admin).status_code == 204
-    counts = _check_tags(client, session)
-    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 0, 1)
-    assert other.id is not None
-
-
-def test_an_authors_total_follows_its_bylines_and_its_articles(
-    client, session, editor, admin, make_article, make_author
-):
-    """Bylines given, taken and reordered, and every step of an article's life (scheduled,
-    and its time coming, included) move the counts of exactly its authors."""
-    first, second, third = make_author(), make_author(), make_author()
-    make_article(authors=[third.slug])
+    """Tagging (or giving bylines), untagging, relinking, reordering, and every step of a
+    linked article's life (scheduled, and its time coming, included) move the counts of
+    exactly its tags (or authors)."""
+    make, check = {"tags": (make_tag, _check_tags), "authors": (make_author, _check_authors)}[links]
+    first, second, third = make().slug, make().slug, make().slug
+    make_article(**{links: [third]})
     make_article(  # listed, not yet due
-        authors=[third.slug], status="scheduled", published_at=datetime.now(UTC) + timedelta(days=1)
+        **{links: [third]}, status="scheduled", published_at=datetime.now(UTC) + timedelta(days=1)
     )
-    assert _check_authors(client, session)[third.slug] == 1
+    assert check(client, session)[first] == 0
     created = client.post(
         "/v1/articles",
-        json={"title": "Signé", "body": "Texte.", "authors": [first.slug, second.slug]},
+        json={"title": "Étiqueté", "body": "Texte.", links: [first, second]},
         headers=editor,
     )
     article_id = created.get_json()["data"]["id"]
     path = f"/v1/articles/{article_id}"
-    assert _check_authors(client, session)[first.slug] == 0  # a draft
+    assert check(client, session)[first] == 0  # a draft
 
     assert client.post(f"{path}/publish", headers=editor).status_code == 200
-    counts = _check_authors(client, session)
-    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (1, 1, 1)
+    counts = check(client, session)
+    assert (counts[first], counts[second], counts[third]) == (1, 1, 1)
 
-    headers = {**editor, "If-Match": _etag(client, editor, article_id)}
-    response = client.patch(path, json={"authors": [third.slug, second.slug]}, headers=headers)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    counts = _check_authors(client, session)
-    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 1, 2)
+    def relink(*slugs):
+        headers = {**editor, "If-Match": _etag(client, editor, article_id)}
+        response = client.patch(path, json={links: list(slugs)}, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return check(client, session)
+
+    counts = relink(second, third)
+    assert (counts[first], counts[second], counts[third]) == (0, 1, 2)
+    counts = relink(third, second)  # reordered: the same set
+    assert (counts[first], counts[second], counts[third]) == (0, 1, 2)
     for step, expected in (("unpublish", 1), ("publish", 2), ("archive", 1), ("publish", 2)):
         assert client.post(f"{path}/{step}", headers=editor).status_code == 200
-        assert _check_authors(client, session)[third.slug] == expected, step
+        assert check(client, session)[third] == expected, step
     soon = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     response = client.post(f"{path}/schedule", json={"published_at": soon}, headers=editor)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert _check_authors(client, session)[third.slug] == 1
+    assert check(client, session)[third] == 1
     assert client.post(f"{path}/publish", headers=editor).status_code == 200
+
     headers = {**editor, "If-Match": _etag(client, editor, article_id)}
     assert client.delete(path, headers=headers).status_code == 204
-    assert _check_authors(client, session)[third.slug] == 1
+    assert check(client, session)[third] == 1
     assert client.post(f"{path}/restore", headers=editor).status_code == 200
-    assert _check_authors(client, session)[third.slug] == 2
+    assert check(client, session)[third] == 2
     headers = {**editor, "If-Match": _etag(client, editor, article_id)}
     assert client.delete(path, headers=headers).status_code == 204
     assert client.post(f"{path}/purge", headers=admin).status_code == 204
-    counts = _check_authors(client, session)
-    assert (counts[first.slug], counts[second.slug], counts[third.slug]) == (0, 0, 1)
-    assert client.get("/v1/articles?author=nobody").get_json()["meta"]["total"] == 0
+    counts = check(client, session)
+    assert (counts[first], counts[second], counts[third]) == (0, 0, 1)
+    response = client.get(f"/v1/articles?{links[:-1]}=nobody")
+    assert response.get_json()["meta"]["total"] == 0
 
 
 def test_a_tags_total_leaves_out_its_articles_not_yet_due(client, session, make_article, make_tag):
