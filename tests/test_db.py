@@ -153,9 +153,9 @@ def test_reads_keep_postgresqls_prepared_statements(fresh_database):
 @pytest.mark.postgresql
 @pytest.mark.no_transaction
 def test_a_search_is_planned_for_its_text_each_time(fresh_database):
-    """A search is never prepared (`PLANNED_EACH_TIME`): PostgreSQL's generic plan of it, made
-    without the text and the time, read the whole status and time index at every search.
-    The list beside it stays prepared."""
+    """A search, by page or by cursor, is never prepared (`PLANNED_EACH_TIME`): PostgreSQL's
+    generic plan of it, made without the text and the time, read the whole status and time
+    index at every search. The list beside it stays prepared."""
     app = make_seeded_app(fresh_database.url("planned"))
     engine = db.engine(app)
     try:
@@ -163,6 +163,8 @@ def test_a_search_is_planned_for_its_text_each_time(fresh_database):
         for _ in range(8):  # psycopg prepares a statement at its sixth run
             found = client.get("/v1/articles", query_string={"q": "seoul"})
             assert found.status_code == 200 and found.get_json()["meta"]["total"] == 1
+            by_cursor = client.get("/v1/articles", query_string={"q": "seoul", "cursor": "start"})
+            assert by_cursor.status_code == 200 and len(by_cursor.get_json()["data"]) == 1
             assert client.get("/v1/articles").status_code == 200
         connection = engine.raw_connection()  # the one used last
         try:
