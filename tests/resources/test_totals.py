@@ -77,9 +77,10 @@ def _tag_counts(session, *rule) -> dict[str, int]:
 
 
 def _check_tags(client, session) -> dict[str, int]:
-    """Every tag has one tally row, holding its listed articles; its public count and its
-    list's total are its public articles, and its list shows them newest first. Every link
-    holds its article's place in the public order (`_check_links`)."""
+    """Every tag has one tally row, holding its listed articles; its public count, its
+    list's total and its `article_count` are its public articles, and its list shows them
+    newest first. Every link holds its article's place in the public order
+    (`_check_links`)."""
     session.expire_all()
     _check_links(session)
     tallies = dict(session.execute(select(Tag.slug, TagTally.listed).join(TagTally)).all())
@@ -92,12 +93,14 @@ def _check_tags(client, session) -> dict[str, int]:
         body = client.get(f"/v1/articles?per_page=100&fields=id&tag={slug}").get_json()
         assert body["meta"]["total"] == count, slug
         assert [item["id"] for item in body["data"]] == _newest_first(session, slug), slug
+        tag = client.get(f"/v1/tags/slug/{slug}?fields=article_count").get_json()["data"]
+        assert tag["article_count"] == count, slug
     return public
 
 
 def _check_authors(client, session) -> dict[str, int]:
-    """Every author's public count and list's total are its public articles, counted row by
-    row (0 for an author of none)."""
+    """Every author's public count, list's total and `article_count` are its public
+    articles, counted row by row (0 for an author of none)."""
     session.expire_all()
     public = dict(
         session.execute(
@@ -112,6 +115,8 @@ def _check_authors(client, session) -> dict[str, int]:
         assert session.scalar(total, queries.listing_params("sqlite", author=slug)) == count, slug
         body = client.get(f"/v1/articles?per_page=100&fields=id&author={slug}").get_json()
         assert body["meta"]["total"] == len(body["data"]) == count, slug
+        author = client.get(f"/v1/authors/slug/{slug}?fields=article_count").get_json()["data"]
+        assert author["article_count"] == count, slug
     return public
 
 
