@@ -69,14 +69,13 @@ def managed_by_autogenerate(name: str | None, type_: str, _parent_names) -> bool
     shadow tables (`articles_fts_data`, `_idx`, `_docsize`, `_config`), the listing time of
     its rows (`articles_fts_listed`, migration 0015), PostgreSQL's generated `search_vector`
     column and its GIN index, and `search_vector_head`, its title's and excerpt's part (0016).
-    So are PostgreSQL's indexes of the list's other orders (`ix_articles_sort_*`, 0017).
     """
     if not name:
         return True
     if type_ == "table":
         return "_fts" not in name
     if type_ in ("column", "index"):
-        return "search_vector" not in name and not name.startswith("ix_articles_sort_")
+        return "search_vector" not in name
     return True
 
 

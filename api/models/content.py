@@ -104,6 +104,13 @@ class Article(TimestampMixin, Base):
         # By id with the same: articles of a tag or an author are counted and ranked from it
         Index("ix_articles_id_public", "id", "published_at", "status", "deleted_at"),
         Index("ix_articles_status_published_at", "status", "published_at"),
+        # The other orders a list offers (`sort=title`, `updated_at`, `created_at`, either
+        # way), with the tie-breaking id and what the visibility rule reads: a page is read
+        # from its index in order, not sorted from every public article (migration 0017)
+        *(
+            Index(f"ix_articles_sort_{name}", name, "id", "published_at", "status", "deleted_at")
+            for name in ("title", "updated_at", "created_at")
+        ),
         # The articles whose summary is to be written again (migration 0013)
         Index(
             "ix_articles_summary_stale",

@@ -65,6 +65,7 @@ from api.services.pagination import KeysFirst
 from api.services.visibility import (
     article_is_due_later,
     article_is_public,
+    article_is_public_in_order,
     article_is_readable_by,
     article_was_public,
     now_when_run,
@@ -207,12 +208,18 @@ def list_articles(
     bound (`pagination.keyset_seek`), comes first: of two bounds on a column, SQLite seeks
     its index to the first, and the visibility rule has one (`published_at <= now`)."""
     stmt = select(Article) if seek is None else select(Article).where(seek)
+    narrowing = (tag, author, lang, published_after, published_before, q, seek, status)
+    in_sort_order = dialect == "sqlite" and _sort_index(
+        sort, deleted, updated_since, narrowed=any(value is not None for value in narrowing)
+    )
     if deleted:  # editorial listing of the bin: what an editor may restore
         stmt = stmt.where(Article.deleted_at.is_not(None))
         if status:
             stmt = stmt.where(Article.status.in_(status))
     elif status:  # editorial listing: what the caller may read, in the statuses asked
         stmt = stmt.where(article_is_readable_by(principal), Article.status.in_(status))
+    elif in_sort_order:  # read in the order of its index (SQLite's planner must be told)
+        stmt = stmt.where(article_is_public_in_order())
     else:
         stmt = stmt.where(article_is_public())
     in_link_order = _in_link_order(
@@ -243,6 +250,23 @@ def list_articles(
     else:
         stmt = _order(stmt, sort or NEWEST_FIRST, ARTICLE_SORT_COLUMNS, Article.id.desc())
     return with_bylines(stmt) if bylines else stmt
+
+
+# The index of each other order a list offers (migration 0017): its column, the tie-breaking
+# id and the visibility rule's columns
+SORT_INDEXES = {name: f"ix_articles_sort_{name}" for name in ("title", "updated_at", "created_at")}
+
+
+def _sort_index(sort, deleted: bool, updated_since, *, narrowed: bool) -> str | None:
+    """The index a public listing is read from in its `sort` order, when nothing but that
+    order (and, sorted by update, the changes since a time) narrows it; None for the others,
+    which their filters' indexes serve."""
+    if not sort or deleted or narrowed:
+        return None
+    name = sort[0][0]
+    if updated_since is not None and name != "updated_at":
+        return None
+    return SORT_INDEXES.get(name)
 
 
 # The filters matching articles through a link table, and the resources counted through it:
@@ -341,6 +365,10 @@ def page_keys_first(
             **{_SNIPPETS_OF: ("sqlite", filters["q"])}
         )
         return _PUBLIC_SEARCH_SQLITE._replace(rows=rows)
+    if dialect == "sqlite" and principal is None and _in_sort_order(**filters):
+        # Its keys from its index, then the page's rows: a page deep in title order read
+        # every row before it (310 ms at page 200 of 10,000 articles, 2.8 ms keys first)
+        return _public_rows_in_order(tuple(filters["sort"]), load_options)
     if filters.get("q") is not None or all(filters.get(name) is None for name in _LINKS):
         return None
     if _in_link_order(**filters) is not None:
@@ -351,6 +379,15 @@ def page_keys_first(
     return KeysFirst(
         Article.id, list_articles(principal, bylines=False, **rule).options(*load_options)
     )
+
+
+def _in_sort_order(
+    *, sort=None, deleted=False, updated_since=None, status=None, seek=None, **narrowing
+) -> bool:
+    """Whether `list_articles(**filters)` is read in the order of its sort's index."""
+    narrowed = status is not None or seek is not None
+    narrowed = narrowed or any(narrowing.get(name) is not None for name in _NARROWING)
+    return _sort_index(sort, deleted, updated_since, narrowed=narrowed) is not None
 
 
 @lru_cache(maxsize=64)

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from api.db import utcnow
 from api.models import Article
@@ -16,14 +18,24 @@ if TYPE_CHECKING:
 PUBLIC_STATUSES = ("published", "scheduled")
 
 
-def _public_rule(now, *, deleted: bool) -> ColumnElement[bool]:
-    """Published or scheduled with its time come by `now`; since deleted, or not."""
-    return and_(
-        Article.status.in_(PUBLIC_STATUSES),
-        Article.published_at.is_not(None),
-        Article.published_at <= now,
-        Article.deleted_at.is_not(None) if deleted else Article.deleted_at.is_(None),
+def _public_rule(now, *, deleted: bool, column=lambda column: column) -> ColumnElement[bool]:
+    """Published or scheduled with its time come by `now`; since deleted, or not. Each
+    column is read as `column(it)`."""
+    status, published_at, deleted_at = map(
+        column, (Article.status, Article.published_at, Article.deleted_at)
     )
+    return and_(
+        status.in_(PUBLIC_STATUSES),
+        published_at.is_not(None),
+        published_at <= now,
+        deleted_at.is_not(None) if deleted else deleted_at.is_(None),
+    )
+
+
+def _no_index(column: ColumnElement) -> ColumnElement:
+    """`+column`: its value, which SQLite's planner does not look up in an index (the way
+    its documentation gives to steer it); the type stays the column's."""
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
 def now_when_run() -> BindParameter:
@@ -37,6 +49,7 @@ def now_when_run() -> BindParameter:
 # than a primary-key read, and a read builds several statements
 _IS_PUBLIC_NOW = _public_rule(now_when_run(), deleted=False)
 _WAS_PUBLIC_NOW = _public_rule(now_when_run(), deleted=True)
+_IS_PUBLIC_NOW_IN_ORDER = _public_rule(now_when_run(), deleted=False, column=_no_index)
 
 
 def article_is_public(now: datetime | None = None) -> ColumnElement[bool]:
@@ -46,6 +59,15 @@ def article_is_public(now: datetime | None = None) -> ColumnElement[bool]:
     A scheduled article becomes public when its time comes, with no job to flip it.
     """
     return _IS_PUBLIC_NOW if now is None else _public_rule(now, deleted=False)
+
+
+def article_is_public_in_order() -> ColumnElement[bool]:
+    """`article_is_public()` for a listing SQLite reads in the order of another index, which
+    holds the rule's columns (`queries.SORT_INDEXES`): its terms choose no index of their
+    own. SQLite's planner otherwise reads the public articles from the rule's index and
+    sorts them all (27 ms at 10,000 articles for a page, 0.14 ms read in order). SQLite
+    only: PostgreSQL has no unary plus for text."""
+    return _IS_PUBLIC_NOW_IN_ORDER
 
 
 def article_was_public(now: datetime | None = None) -> ColumnElement[bool]:

@@ -1,4 +1,4 @@
-"""Performance: PostgreSQL reads the list's other orders from indexes.
+"""Performance: the list's other orders are read from indexes.
 
 A list sorted by title, last update or creation (`?sort=title`, `-updated_at`, …) sorted every
 public article to cut its page: 85 ms at 100,000 articles on PostgreSQL; a partner syncing
@@ -8,10 +8,10 @@ index, with the id that breaks ties and the columns the visibility rule reads (a
 checked from the index, and only the page's rows read (2.5 ms sorted by title, 2.3 ms for the
 changes of the last hour, at 100,000 articles).
 
-Only PostgreSQL: SQLite's planner keeps sorting what the visibility rule's index finds even
-with these indexes and fresh statistics, and SQLAlchemy cannot name an index for it (no
-`INDEXED BY` hint on SQLite); its writers would pay for indexes no read uses. Autogenerate
-ignores them (`api.db.managed_by_autogenerate`).
+SQLite's planner keeps sorting what the visibility rule's index finds, even with these
+indexes and fresh statistics (27 ms at 10,000 articles, 310 ms for page 200): such a listing
+keeps its rule's terms from choosing an index there (`visibility.article_is_public_in_order`),
+and reads a deep page's keys first (0.14 ms and 2.8 ms).
 
 Revision ID: 0017
 Revises: 0016
@@ -35,12 +35,10 @@ RULE_COLUMNS = ["id", "published_at", "status", "deleted_at"]
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for name in SORTS:
-            op.create_index(f"ix_articles_sort_{name}", "articles", [name, *RULE_COLUMNS])
+    for name in SORTS:
+        op.create_index(f"ix_articles_sort_{name}", "articles", [name, *RULE_COLUMNS])
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for name in SORTS:
-            op.drop_index(f"ix_articles_sort_{name}", table_name="articles")
+    for name in SORTS:
+        op.drop_index(f"ix_articles_sort_{name}", table_name="articles")
