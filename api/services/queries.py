@@ -208,14 +208,19 @@ def list_articles(
     bound (`pagination.keyset_seek`), comes first: of two bounds on a column, SQLite seeks
     its index to the first, and the visibility rule has one (`published_at <= now`)."""
     stmt = select(Article) if seek is None else select(Article).where(seek)
-    in_sort_order = dialect == "sqlite" and _in_sort_order(
+    # Its rule compiles to `article_is_public()`'s on other databases than SQLite
+    in_sort_order = _in_sort_order(
         sort=sort,
         deleted=deleted,
         updated_since=updated_since,
         status=status,
         seek=seek,
-        **{"tag": tag, "author": author, "lang": lang, "q": q},
-        **{"published_after": published_after, "published_before": published_before},
+        tag=tag,
+        author=author,
+        lang=lang,
+        q=q,
+        published_after=published_after,
+        published_before=published_before,
     )
     if deleted:  # editorial listing of the bin: what an editor may restore
         stmt = stmt.where(Article.deleted_at.is_not(None))
