@@ -185,9 +185,12 @@ def record_published_batch(
         )
     change_ids: list[int] = []
     if rows:
-        change_ids = list(
-            session.scalars(insert(Change).returning(Change.id, sort_by_parameter_order=True), rows)
+        # A few multi-row statements (one a row when RETURNING had to follow the rows' order);
+        # the ids are handed out in the rows' order all the same, and matched by article here
+        made = dict(
+            session.execute(insert(Change).returning(Change.resource_id, Change.id), rows).all()
         )
+        change_ids = [made[row["resource_id"]] for row in rows]
         session.execute(
             insert(PublicState),
             [

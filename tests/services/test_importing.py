@@ -296,6 +296,22 @@ def test_a_batch_records_what_record_would(session, make_article, make_tag, make
     assert [states[i] for i in ids] == change_ids
 
 
+def test_a_batch_inserts_its_changes_together_in_the_order_given(
+    session, make_article, count_statements
+):
+    """One INSERT for a batch's changes (an import's batch has hundreds; one a row cost a
+    statement each), their ids still handed out in the order given."""
+    articles = [make_article() for _ in range(12)]
+    session.commit()
+    ids = [article.id for article in reversed(articles)]  # not the order they were made in
+    count_statements.statements.clear()
+    change_ids = changes.record_published_batch(session, ids)
+    inserts = [s for s in count_statements.statements if s.startswith("INSERT INTO changes")]
+    assert len(inserts) == 1
+    assert change_ids == sorted(change_ids)
+    assert [session.get(Change, i).resource_id for i in change_ids] == ids
+
+
 def test_a_batch_leaves_drafts_out_and_records_known_articles_as_record_does(session, make_article):
     known, fresh = make_article(), make_article()
     draft = make_article(status="draft")
