@@ -23,6 +23,9 @@ from api.db import Base, TimestampMixin, utcnow
 from api.models.people import Author
 
 ARTICLE_STATUSES = ("draft", "scheduled", "published", "archived")
+# The orders a list offers besides publication, each read from an index of its own
+# (`ix_articles_sort_<column>`, migration 0017)
+INDEXED_SORTS = ("title", "updated_at", "created_at")
 
 
 class Tag(TimestampMixin, Base):
@@ -109,7 +112,7 @@ class Article(TimestampMixin, Base):
         # from its index in order, not sorted from every public article (migration 0017)
         *(
             Index(f"ix_articles_sort_{name}", name, "id", "published_at", "status", "deleted_at")
-            for name in ("title", "updated_at", "created_at")
+            for name in INDEXED_SORTS
         ),
         # The articles whose summary is to be written again (migration 0013)
         Index(

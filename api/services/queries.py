@@ -60,6 +60,7 @@ from api.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from api.models.content import INDEXED_SORTS
 from api.models.site import SITE_SETTINGS_ID
 from api.services.pagination import KeysFirst
 from api.services.visibility import (
@@ -262,11 +263,6 @@ def list_articles(
     return with_bylines(stmt) if bylines else stmt
 
 
-# The other orders a list offers, each with its index (migration 0017): the column, the
-# tie-breaking id and the visibility rule's columns
-_INDEXED_SORTS = frozenset({"title", "updated_at", "created_at"})
-
-
 def _in_sort_order(
     *, sort=None, deleted=False, updated_since=None, status=None, seek=None, **filters
 ) -> bool:
@@ -277,7 +273,7 @@ def _in_sort_order(
     if not sort or deleted or narrowed or any(filters.get(name) is not None for name in _NARROWING):
         return False
     name = sort[0][0]
-    return name in _INDEXED_SORTS and (updated_since is None or name == "updated_at")
+    return name in INDEXED_SORTS and (updated_since is None or name == "updated_at")
 
 
 # The filters matching articles through a link table, and the resources counted through it:
@@ -379,13 +375,13 @@ def page_keys_first(
     if dialect == "sqlite" and principal is None and _in_sort_order(**filters):
         # Its keys from its index, then the page's rows: a page deep in title order read
         # every row before it (310 ms at page 200 of 10,000 articles, 2.8 ms keys first)
-        return _public_rows_in_order(dialect, tuple(filters["sort"]), load_options)
+        return _public_rows_in_order(tuple(filters["sort"]), load_options)
     if filters.get("q") is not None or all(filters.get(name) is None for name in _LINKS):
         return None
     if _in_link_order(**filters) is not None:
         return None  # its links' index hands the page out in order already
     if principal is None and not filters.get("status") and not filters.get("deleted"):
-        return _public_rows_in_order(dialect, tuple(filters.get("sort") or ()), load_options)
+        return _public_rows_in_order(tuple(filters.get("sort") or ()), load_options)
     rule = {name: filters.get(name) for name in ("status", "deleted", "sort")}
     return KeysFirst(
         Article.id, list_articles(principal, bylines=False, **rule).options(*load_options)
@@ -393,12 +389,13 @@ def page_keys_first(
 
 
 @lru_cache(maxsize=64)
-def _public_rows_in_order(dialect: str, sort: tuple, load_options: tuple) -> KeysFirst:
+def _public_rows_in_order(sort: tuple, load_options: tuple) -> KeysFirst:
     """The public articles in `sort` order, loaded with `load_options`, by id: what a
     reader's tag or author page in another order, or a page of the public list in the order
-    of an index (`_in_sort_order`), reads its rows from; built once per database, order and
-    field selection."""
-    rows = list_articles(dialect=dialect, bylines=False, sort=list(sort)).options(*load_options)
+    of an index (`_in_sort_order`), reads its rows from; built once per order and field
+    selection (the same statement on every database: the rule read in an index's order
+    compiles for each, `visibility.article_is_public_in_order`)."""
+    rows = list_articles(bylines=False, sort=list(sort)).options(*load_options)
     return KeysFirst(Article.id, rows)
 
 

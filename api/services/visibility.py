@@ -79,8 +79,8 @@ def article_is_public(now: datetime | None = None) -> ColumnElement[bool]:
 
 def article_is_public_in_order() -> ColumnElement[bool]:
     """`article_is_public()` for a listing SQLite reads in the order of another index, which
-    holds the rule's columns (`queries.SORT_INDEXES`): its terms choose no index of their
-    own. SQLite's planner otherwise reads the public articles from the rule's index and
+    holds the rule's columns (`models.content.INDEXED_SORTS`): its terms choose no index of
+    their own. SQLite's planner otherwise reads the public articles from the rule's index and
     sorts them all (27 ms at 10,000 articles for a page, 0.14 ms read in order). Elsewhere
     it is `article_is_public()`."""
     return _IS_PUBLIC_NOW_IN_ORDER

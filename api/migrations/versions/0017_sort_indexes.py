@@ -29,7 +29,7 @@ down_revision: str | Sequence[str] | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The orders of `api.services.queries.ARTICLE_SORT_COLUMNS` besides publication
+# The orders a list offered besides publication (`api.models.content.INDEXED_SORTS` then)
 SORTS = ("title", "updated_at", "created_at")
 RULE_COLUMNS = ["id", "published_at", "status", "deleted_at"]
 
