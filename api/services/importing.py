@@ -389,12 +389,13 @@ class Importer:
                 public.append(article_id)
                 currents[article_id] = item.current
         session = self.session
-        if rows:
-            session.execute(insert(Article.__table__), rows)
-        if tag_links:
-            session.execute(insert(ArticleTag.__table__), tag_links)
-        if author_links:
-            session.execute(insert(ArticleAuthor.__table__), author_links)
+        for table, values in (
+            (Article.__table__, rows),
+            (ArticleTag.__table__, tag_links),
+            (ArticleAuthor.__table__, author_links),
+        ):
+            if values:
+                _insert_together(session, table, values)
         summaries.write(session, stored_summaries)  # after the links, which clear them
         changes.record_published_batch(session, public, currents)
         for item in prepared:
@@ -463,6 +464,15 @@ class Importer:
                 batch = []
         drain()
         self.session.commit()  # tags and authors after the last articles
+
+
+def _insert_together(session: Session, table, values: list[dict]) -> None:
+    """Rows inserted by multi-row statements (as many rows to each as the database takes),
+    not by a statement a row: RETURNING makes SQLAlchemy write them so ("insertmanyvalues").
+    On SQLite each statement that writes `articles` flushes the full-text index's pending
+    terms to a segment of its own, which later merges copy again; a statement a batch halved
+    the time of the articles' INSERT (7.9 → 3.8 s for 10,000)."""
+    session.execute(insert(table).returning(*table.primary_key.columns), values).all()
 
 
 def _bylines():

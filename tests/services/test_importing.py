@@ -230,6 +230,23 @@ def test_an_import_stores_the_summaries_and_changes_the_long_way_would(
         assert change.current == changes._SCHEMAS["article"].dump(article)
 
 
+def test_a_batch_inserts_its_articles_and_their_links_a_statement_a_table(
+    runner, session, tmp_path, count_statements
+):
+    """The new articles of a batch, and their links, go in multi-row INSERTs, not a statement
+    a row: on SQLite each statement writing `articles` writes the full-text index's pending
+    terms to a segment of its own, which merges then copy again and again."""
+    path = _write(tmp_path / "batch.jsonl", [*TAGS, *AUTHORS, *map(_article, range(12))])
+    result = runner.invoke(args=["import", path, "--jobs", "1", "--batch-size", "12"])
+    assert result.exit_code == 0, result.output
+    for table, rows in (("articles", 12), ("article_tags", 24), ("article_authors", 12)):
+        inserts = [s for s in count_statements.statements if s.startswith(f"INSERT INTO {table} ")]
+        assert len(inserts) == 1, inserts
+        values = inserts[0].partition(" VALUES ")[2]
+        assert values.count("), (") == rows - 1, values[:200]
+    assert session.scalar(select(func.count()).select_from(Article)) == 12
+
+
 # --- changes.record_published_batch: what record() would record, in bulk
 
 
