@@ -197,3 +197,36 @@ def test_the_ranking_vector_is_filled_for_the_articles_there_through_0016_and_ba
         command.downgrade(config, "0015")
         assert "search_vector_head" not in _columns(engine, "articles")
         engine.dispose()
+
+
+def test_the_public_order_index_keeps_its_statistics_through_0018_and_back(fresh_database):
+    """SQLite: 0018 rebuilds `ix_articles_public_order` with the language; the statistics
+    migration 0007 seeded for it (which steer the planner to it) come along, with one more
+    column, and go back with it."""
+    url = fresh_database.url("migrations_0018")
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's statistics")
+    app = create_app({"DATABASE_URL": url})
+    engine = db.engine(app)
+
+    def statistics() -> str | None:
+        with engine.connect() as connection:
+            return connection.scalar(
+                text("SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_articles_public_order'")
+            )
+
+    def columns() -> list[str]:
+        indexes = inspect(engine).get_indexes("articles")
+        return next(i["column_names"] for i in indexes if i["name"] == "ix_articles_public_order")
+
+    with app.app_context():
+        command.upgrade(alembic_config(app), "0017")
+        before = statistics()
+        assert before  # seeded by 0007
+        command.upgrade(alembic_config(app), "0018")
+        assert columns()[-1] == "language"
+        assert statistics() == f"{before} 1"
+        command.downgrade(alembic_config(app), "0017")
+        assert "language" not in columns()
+        assert statistics() == before
+    engine.dispose()

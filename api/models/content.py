@@ -101,9 +101,10 @@ class Article(TimestampMixin, Base):
     __tablename__ = "articles"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'scheduled', 'published', 'archived')", name="status"),
-        # Publication order with what the visibility rule reads: public lists, their counts,
-        # keyset pages and tag filters are read from it alone (migration 0007)
-        Index("ix_articles_public_order", "published_at", "id", "status", "deleted_at"),
+        # Publication order with what the visibility rule reads, and the language: public
+        # lists, in one language or all, their counts, keyset pages and tag filters are read
+        # from it alone (migrations 0007 and 0018)
+        Index("ix_articles_public_order", "published_at", "id", "status", "deleted_at", "language"),
         # By id with the same: articles of a tag or an author are counted and ranked from it
         Index("ix_articles_id_public", "id", "published_at", "status", "deleted_at"),
         Index("ix_articles_status_published_at", "status", "published_at"),

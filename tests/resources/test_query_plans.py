@@ -58,6 +58,18 @@ def test_the_public_count_reads_the_index_alone(session):
     )
 
 
+def test_a_language_s_listing_and_its_count_read_the_publication_order_index(session):
+    """`?lang=` is checked from the publication order's index, like the rest of the rule, not
+    from each article's row, where `language` sits after the bodies (overflow pages): the
+    count reads the index alone (migration 0018)."""
+    assert "COVERING INDEX ix_articles_public_order" in _plan(
+        session, _count(queries.list_articles(lang="fr"))
+    )
+    plan = _plan(session, queries.list_articles(lang="fr").limit(20))
+    assert "ix_articles_public_order" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
 @pytest.mark.parametrize(
     "filters",
     [{"tag": "climat"}, {"author": "la-redaction"}, {"q": "sommet"}, {"lang": "fr"}],
