@@ -146,10 +146,15 @@ def test_redoc_shows_the_title_and_every_operation_summary(page):
     spec = _spec(page)
     summaries = {operation["summary"] for operation in _operations(spec)}
     page.goto("/redoc")
-    expect(page.locator("h1")).to_have_text(f"{spec['info']['title']} ({spec['info']['version']})")
     # ReDoc heads each tag and each operation with an h2; wait until all are drawn (a loaded
-    # machine may take longer than one expectation's timeout), then name any summary not shown
+    # machine may take longer than one expectation's timeout), then read the title and name any
+    # summary not shown. The title waits as long: CI's PostgreSQL run failed once on its 5 s
+    # default, printing the whole page's aria tree (Playwright does when the element it found is
+    # not visible yet)
     headings = page.locator("h2")
     expect(headings).to_have_count(len(spec["tags"]) + len(summaries), timeout=RENDER_TIMEOUT_MS)
+    expect(page.locator("h1")).to_have_text(
+        f"{spec['info']['title']} ({spec['info']['version']})", timeout=RENDER_TIMEOUT_MS
+    )
     shown = {text.strip() for text in headings.filter(visible=True).all_text_contents()}
     assert summaries - shown == set()
