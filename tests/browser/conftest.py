@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import ConsoleMessage, Request, sync_playwright
+from playwright.sync_api import ConsoleMessage, Request, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from api.db import db
@@ -28,6 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+# expect()'s own default is 5 s; a loaded CI machine gets the page's 10 s for assertions too
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
