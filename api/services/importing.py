@@ -516,6 +516,7 @@ def import_file(
     pool = multiprocessing.get_context("fork").Pool(jobs, os.nice, (10,)) if jobs > 1 else None
     sqlite = session.get_bind().dialect.name == "sqlite"
     checkpoints = session.scalar(text("PRAGMA wal_autocheckpoint")) if sqlite else None
+    temp_store = session.scalar(text("PRAGMA temp_store")) if sqlite else None
     try:
         if sqlite:
             # This connection keeps more of the full-text index in memory (64 MiB)
@@ -524,6 +525,10 @@ def import_file(
             # (4 MiB by default): each checkpoint wrote the same index pages again, 22.7 GB
             # written for 100,000 articles, 17.6 GB since (195 s against 210 and 226)
             session.execute(text(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}"))
+            # and keeps its statement journals in memory: a multi-row INSERT that may fail
+            # halfway copies each page it changes a second time (into a file of /var/tmp by
+            # default: 1.2 GB written for 10,000 articles, 3.7-5.3 s of system CPU -> 2.9-3.5)
+            session.execute(text("PRAGMA temp_store = MEMORY"))
         importer = Importer(session, batch_size=batch_size, pool=pool, jobs=jobs)
         importer.run(read_records(path, progress), lambda _n: None)
         if sqlite:
@@ -535,6 +540,7 @@ def import_file(
             session.rollback()  # nothing left to commit: a failed batch is not written
             session.execute(text(f"PRAGMA wal_autocheckpoint = {int(checkpoints)}"))
             session.commit()
+            session.execute(text(f"PRAGMA temp_store = {int(temp_store)}"))
     return importer.report
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from api.db import db
 from api.models import Article, Change, PublicState, WebhookDelivery, WebhookEndpoint
-from api.services import changes, queries, summaries
+from api.services import changes, importing, queries, summaries
 from tests.conftest import make_migrated_app
 from tests.editorial.conftest import database_state
 
@@ -345,21 +345,34 @@ def test_a_batch_leaves_drafts_out_and_records_known_articles_as_record_does(ses
 
 
 @pytest.mark.no_transaction  # the import's own transactions, as the command runs them
-def test_an_import_empties_the_log_and_leaves_its_connection_as_it_was(fresh_database, tmp_path):
+def test_an_import_empties_the_log_and_leaves_its_connection_as_it_was(
+    fresh_database, tmp_path, monkeypatch
+):
     """SQLite: the import lets its write-ahead log grow between checkpoints, then copies it
-    into the database and empties it (the next write would copy it all otherwise), and gives
-    its connection back with SQLite's checkpoint interval."""
+    into the database and empties it (the next write would copy it all otherwise); it keeps
+    its statement journals in memory while it writes (not in files of /var/tmp); and gives
+    its connection back with SQLite's checkpoint interval and temporary storage."""
     url = fresh_database.url("import_log")
     if not url.startswith("sqlite"):
         pytest.skip("SQLite's write-ahead log")
     app = make_migrated_app(url)
     source = _write(tmp_path / "log.jsonl", [*TAGS, *AUTHORS, *map(_article, range(30))])
+    temp_stores = []
+    insert_together = importing._insert_together
+
+    def spied(session, table, values):
+        temp_stores.append(session.execute(text("PRAGMA temp_store")).scalar())
+        insert_together(session, table, values)
+
+    monkeypatch.setattr(importing, "_insert_together", spied)
     result = app.test_cli_runner().invoke(args=["import", source, "--jobs", "1"])
     assert result.exit_code == 0, result.output
+    assert temp_stores and set(temp_stores) == {2}  # MEMORY
     log = Path(make_url(url).database + "-wal")
     assert log.exists() and log.stat().st_size == 0
     engine = db.engine(app)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+        assert connection.exec_driver_sql("PRAGMA temp_store").scalar() == 0
         assert connection.exec_driver_sql("SELECT count(*) FROM articles").scalar() == 30
     engine.dispose()
