@@ -14,7 +14,7 @@ from urllib.parse import quote_plus
 
 import flask_smorest
 import marshmallow as ma
-from flask import json, request, url_for
+from flask import request, url_for
 from flask_smorest import abort
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
@@ -24,6 +24,7 @@ from api import errors, idempotency
 from api.auth import require
 from api.db import db
 from api.limits import UNLIMITED_BLUEPRINTS
+from api.serialization import sorted_json
 from api.services import queries
 from api.services.pagination import CURSOR_START, CursorPage, Page
 from schemas.common import PROBLEM_EXAMPLE, ProblemSchema
@@ -521,10 +522,10 @@ IF_MATCH_HEADER = {
 
 
 def etag_of(payload) -> str:
-    """A strong validator of a representation: its JSON value, hashed. `api.caching` hashes
-    every read's body with it, so a write's `If-Match` compares against the same value."""
-    text = json.dumps(payload, sort_keys=True)
-    return f'"{hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]}"'
+    """A strong validator of a representation: its JSON value with sorted keys, hashed.
+    `api.caching` hashes every read's body with it, so a write's `If-Match` compares against
+    the same value."""
+    return f'"{hashlib.sha256(sorted_json(payload)).hexdigest()[:32]}"'
 
 
 def representation_etag(schema, obj) -> str:

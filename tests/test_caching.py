@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -66,6 +68,23 @@ def test_every_public_read_carries_validators_and_public_caching(client, content
         assert response.headers["Cache-Control"] == PUBLIC, url
         assert "Authorization" in response.vary, url
         assert response.headers["Surrogate-Key"], url
+
+
+def test_an_etag_hashes_the_body_s_json_with_sorted_keys_as_the_standard_library_writes_it(
+    client, make_article
+):
+    """The ETag's definition, computed here independently of the app's JSON writer: a write's
+    `If-Match`, a client or a cache in front may recompute it. French text, accents and
+    typographic quotes included."""
+    make_article(title="L’été « brûlant » de Séoul", body="Un “paragraphe” accentué, déjà.")
+    for url in ("/v1/articles", "/v1/articles?q=accentue"):
+        response = _get(client, url)
+        text = json.dumps(
+            response.get_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
+        assert "«" in text and "’" in text, url
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        assert response.headers["ETag"] == f'"{digest}"', url
 
 
 def test_every_editorial_read_carries_validators_and_is_private(client, content, admin):
