@@ -525,9 +525,11 @@ def import_file(
             # (4 MiB by default): each checkpoint wrote the same index pages again, 22.7 GB
             # written for 100,000 articles, 17.6 GB since (195 s against 210 and 226)
             session.execute(text(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}"))
-            # and keeps its statement journals in memory: a multi-row INSERT that may fail
-            # halfway copies each page it changes a second time (into a file of /var/tmp by
-            # default: 1.2 GB written for 10,000 articles, 3.7-5.3 s of system CPU -> 2.9-3.5)
+            # and keeps its statement journals in memory: a statement that may fail halfway
+            # (a batch's INSERT, whose triggers write the full-text index; each summary's
+            # UPDATE, which moves a 26 KB row) first copies each page it changes into one, a
+            # file of /var/tmp by default: 1.2 GB written for 10,000 articles; system CPU
+            # 3.7-4.1 -> 2.9-3.1 s
             session.execute(text("PRAGMA temp_store = MEMORY"))
         importer = Importer(session, batch_size=batch_size, pool=pool, jobs=jobs)
         importer.run(read_records(path, progress), lambda _n: None)
