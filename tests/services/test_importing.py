@@ -345,6 +345,37 @@ def test_a_batch_leaves_drafts_out_and_records_known_articles_as_record_does(ses
 
 
 @pytest.mark.no_transaction  # the import's own transactions, as the command runs them
+def test_an_import_runs_without_the_statement_timeout_and_gives_it_back(
+    fresh_database, tmp_path, monkeypatch
+):
+    """PostgreSQL: a request's statement timeout does not bound the import's statements (a
+    batch's INSERT of its links fired 1,500 tally triggers and timed out at 100,000 articles);
+    the connection has its own again afterwards."""
+    url = fresh_database.url("import_timeout")
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's statement timeout")
+    app = make_migrated_app(url)
+    source = _write(tmp_path / "timeout.jsonl", [*TAGS, *AUTHORS, *map(_article, range(30))])
+    timeouts = []
+    insert_together = importing._insert_together
+
+    def spied(session, table, values):
+        timeouts.append(session.execute(text("SHOW statement_timeout")).scalar())
+        insert_together(session, table, values)
+
+    monkeypatch.setattr(importing, "_insert_together", spied)
+    result = app.test_cli_runner().invoke(args=["import", source, "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert timeouts and set(timeouts) == {"0"}
+    engine = db.engine(app)
+    with engine.connect() as connection:
+        configured = f"{round(app.config['DATABASE_STATEMENT_TIMEOUT'])}s"
+        assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == configured
+        assert connection.exec_driver_sql("SELECT count(*) FROM articles").scalar() == 30
+    engine.dispose()
+
+
+@pytest.mark.no_transaction  # the import's own transactions, as the command runs them
 def test_an_import_empties_the_log_and_leaves_its_connection_as_it_was(
     fresh_database, tmp_path, monkeypatch
 ):
