@@ -344,6 +344,22 @@ def test_a_batch_leaves_drafts_out_and_records_known_articles_as_record_does(ses
     assert datetime.now(UTC) >= recorded[0].occurred_at
 
 
+def _import_reading(app, source: str, monkeypatch, sql: str) -> list:
+    """Run the import command (one process); what `sql` read on its connection as each batch
+    of articles was written."""
+    seen = []
+    insert_together = importing._insert_together
+
+    def spied(session, table, values):
+        seen.append(session.execute(text(sql)).scalar())
+        insert_together(session, table, values)
+
+    monkeypatch.setattr(importing, "_insert_together", spied)
+    result = app.test_cli_runner().invoke(args=["import", source, "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    return seen
+
+
 @pytest.mark.no_transaction  # the import's own transactions, as the command runs them
 def test_an_import_runs_without_the_statement_timeout_and_gives_it_back(
     fresh_database, tmp_path, monkeypatch
@@ -356,16 +372,7 @@ def test_an_import_runs_without_the_statement_timeout_and_gives_it_back(
         pytest.skip("PostgreSQL's statement timeout")
     app = make_migrated_app(url)
     source = _write(tmp_path / "timeout.jsonl", [*TAGS, *AUTHORS, *map(_article, range(30))])
-    timeouts = []
-    insert_together = importing._insert_together
-
-    def spied(session, table, values):
-        timeouts.append(session.execute(text("SHOW statement_timeout")).scalar())
-        insert_together(session, table, values)
-
-    monkeypatch.setattr(importing, "_insert_together", spied)
-    result = app.test_cli_runner().invoke(args=["import", source, "--jobs", "1"])
-    assert result.exit_code == 0, result.output
+    timeouts = _import_reading(app, source, monkeypatch, "SHOW statement_timeout")
     assert timeouts and set(timeouts) == {"0"}
     engine = db.engine(app)
     with engine.connect() as connection:
@@ -388,16 +395,7 @@ def test_an_import_empties_the_log_and_leaves_its_connection_as_it_was(
         pytest.skip("SQLite's write-ahead log")
     app = make_migrated_app(url)
     source = _write(tmp_path / "log.jsonl", [*TAGS, *AUTHORS, *map(_article, range(30))])
-    temp_stores = []
-    insert_together = importing._insert_together
-
-    def spied(session, table, values):
-        temp_stores.append(session.execute(text("PRAGMA temp_store")).scalar())
-        insert_together(session, table, values)
-
-    monkeypatch.setattr(importing, "_insert_together", spied)
-    result = app.test_cli_runner().invoke(args=["import", source, "--jobs", "1"])
-    assert result.exit_code == 0, result.output
+    temp_stores = _import_reading(app, source, monkeypatch, "PRAGMA temp_store")
     assert temp_stores and set(temp_stores) == {2}  # MEMORY
     log = Path(make_url(url).database + "-wal")
     assert log.exists() and log.stat().st_size == 0
