@@ -511,48 +511,53 @@ def import_file(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import a JSON Lines file; `progress(n)` is told of each `n` bytes read."""
-    # The rendering processes yield to this one (niceness 10): the writer is what the whole
-    # import waits for, they use what CPU it leaves
-    pool = multiprocessing.get_context("fork").Pool(jobs, os.nice, (10,)) if jobs > 1 else None
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    checkpoints = session.scalar(text("PRAGMA wal_autocheckpoint")) if sqlite else None
-    temp_store = session.scalar(text("PRAGMA temp_store")) if sqlite else None
+    restore = _connection_for_import(session)
+    pool = None
     try:
-        if sqlite:
-            # This connection keeps more of the full-text index in memory (64 MiB)
-            session.execute(text("PRAGMA cache_size = -65536"))
-            # and lets the write-ahead log grow to 1 GiB before copying it into the database
-            # (4 MiB by default): each checkpoint wrote the same index pages again, 22.7 GB
-            # written for 100,000 articles, 17.6 GB since (195 s against 210 and 226)
-            session.execute(text(f"PRAGMA wal_autocheckpoint = {IMPORT_CHECKPOINT_PAGES}"))
-            # and keeps its statement journals in memory: a statement that may fail halfway
-            # (a batch's INSERT, whose triggers write the full-text index; each summary's
-            # UPDATE, which moves a 26 KB row) first copies each page it changes into one, a
-            # file of /var/tmp by default: 1.2 GB written for 10,000 articles; system CPU
-            # 3.7-4.1 -> 2.9-3.1 s
-            session.execute(text("PRAGMA temp_store = MEMORY"))
-        else:
-            # No statement timeout, as pg_dump and pg_restore run: a request's limit (15 s)
-            # does not fit a batch's INSERT, whose triggers keep the tallies row by row; with
-            # autovacuum off, one of 1,500 links timed out 19,500 articles into 100,000
-            session.execute(text("SET statement_timeout = 0"))
+        # The rendering processes yield to this one (niceness 10): the writer is what the
+        # whole import waits for, they use what CPU it leaves
+        if jobs > 1:
+            pool = multiprocessing.get_context("fork").Pool(jobs, os.nice, (10,))
         importer = Importer(session, batch_size=batch_size, pool=pool, jobs=jobs)
         importer.run(read_records(path, progress), lambda _n: None)
-        if sqlite:
+        if session.get_bind().dialect.name == "sqlite":
             _copy_the_log(session)
     finally:
         if pool is not None:
             pool.terminate()
-        if sqlite:
-            session.rollback()  # nothing left to commit: a failed batch is not written
-            session.execute(text(f"PRAGMA wal_autocheckpoint = {int(checkpoints)}"))
-            session.commit()
-            session.execute(text(f"PRAGMA temp_store = {int(temp_store)}"))
-        else:
-            session.rollback()  # as on SQLite; then the connection's own timeout again
-            session.execute(text("RESET statement_timeout"))
-            session.commit()
+        session.rollback()  # nothing left to commit: a failed batch is not written
+        for statement in restore:  # the connection as it was
+            session.execute(text(statement))
+        session.commit()
     return importer.report
+
+
+def _connection_for_import(session: Session) -> list[str]:
+    """Set the session's connection up for a bulk import; the statements that give it back
+    as it was."""
+    if session.get_bind().dialect.name != "sqlite":
+        # No statement timeout, as pg_dump and pg_restore run: a request's limit (15 s) does
+        # not fit a batch's INSERT, whose triggers keep the tallies row by row; with
+        # autovacuum off, one of 1,500 links timed out 19,500 articles into 100,000
+        session.execute(text("SET statement_timeout = 0"))
+        return ["RESET statement_timeout"]
+    pragmas = {
+        # more of the full-text index in memory (64 MiB)
+        "cache_size": "-65536",
+        # the write-ahead log grows to 1 GiB before it is copied into the database (4 MiB by
+        # default): each checkpoint wrote the same index pages again, 22.7 GB written for
+        # 100,000 articles, 17.6 GB since (195 s against 210 and 226)
+        "wal_autocheckpoint": str(IMPORT_CHECKPOINT_PAGES),
+        # statement journals in memory: a statement that may fail halfway (a batch's INSERT,
+        # whose triggers write the full-text index; each summary's UPDATE, which moves a
+        # 26 KB row) first copies each page it changes into one, a file of /var/tmp by
+        # default: 1.2 GB written for 10,000 articles; system CPU 3.7-4.1 -> 2.9-3.1 s
+        "temp_store": "MEMORY",
+    }
+    before = {name: session.scalar(text(f"PRAGMA {name}")) for name in pragmas}
+    for name, value in pragmas.items():
+        session.execute(text(f"PRAGMA {name} = {value}"))
+    return [f"PRAGMA {name} = {int(value)}" for name, value in before.items()]
 
 
 def _copy_the_log(session: Session) -> None:

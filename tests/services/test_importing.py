@@ -344,6 +344,16 @@ def test_a_batch_leaves_drafts_out_and_records_known_articles_as_record_does(ses
     assert datetime.now(UTC) >= recorded[0].occurred_at
 
 
+def _app_with_a_file(fresh_database, tmp_path, dialect: str):
+    """A migrated app on a database of its own, if `dialect` is the one the suite runs on,
+    and a file of 30 articles to import into it."""
+    url = fresh_database.url(f"import_{dialect}")
+    if not url.startswith(dialect):
+        pytest.skip(f"{dialect}'s own connection settings")
+    source = _write(tmp_path / "import.jsonl", [*TAGS, *AUTHORS, *map(_article, range(30))])
+    return make_migrated_app(url), url, source
+
+
 def _import_reading(app, source: str, monkeypatch, sql: str) -> list:
     """Run the import command (one process); what `sql` read on its connection as each batch
     of articles was written."""
@@ -367,11 +377,7 @@ def test_an_import_runs_without_the_statement_timeout_and_gives_it_back(
     """PostgreSQL: a request's statement timeout does not bound the import's statements (a
     batch's INSERT of its links fired 1,500 tally triggers and timed out at 100,000 articles);
     the connection has its own again afterwards."""
-    url = fresh_database.url("import_timeout")
-    if not url.startswith("postgresql"):
-        pytest.skip("PostgreSQL's statement timeout")
-    app = make_migrated_app(url)
-    source = _write(tmp_path / "timeout.jsonl", [*TAGS, *AUTHORS, *map(_article, range(30))])
+    app, _url, source = _app_with_a_file(fresh_database, tmp_path, "postgresql")
     timeouts = _import_reading(app, source, monkeypatch, "SHOW statement_timeout")
     assert timeouts and set(timeouts) == {"0"}
     engine = db.engine(app)
@@ -389,12 +395,9 @@ def test_an_import_empties_the_log_and_leaves_its_connection_as_it_was(
     """SQLite: the import lets its write-ahead log grow between checkpoints, then copies it
     into the database and empties it (the next write would copy it all otherwise); it keeps
     its statement journals in memory while it writes (not in files of /var/tmp); and gives
-    its connection back with SQLite's checkpoint interval and temporary storage."""
-    url = fresh_database.url("import_log")
-    if not url.startswith("sqlite"):
-        pytest.skip("SQLite's write-ahead log")
-    app = make_migrated_app(url)
-    source = _write(tmp_path / "log.jsonl", [*TAGS, *AUTHORS, *map(_article, range(30))])
+    its connection back with SQLite's checkpoint interval, temporary storage and page cache."""
+    app, url, source = _app_with_a_file(fresh_database, tmp_path, "sqlite")
+    expected_cache = -app.config["DATABASE_SQLITE_CACHE_KIB"]
     temp_stores = _import_reading(app, source, monkeypatch, "PRAGMA temp_store")
     assert temp_stores and set(temp_stores) == {2}  # MEMORY
     log = Path(make_url(url).database + "-wal")
@@ -403,5 +406,6 @@ def test_an_import_empties_the_log_and_leaves_its_connection_as_it_was(
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
         assert connection.exec_driver_sql("PRAGMA temp_store").scalar() == 0
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == expected_cache
         assert connection.exec_driver_sql("SELECT count(*) FROM articles").scalar() == 30
     engine.dispose()
