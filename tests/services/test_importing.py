@@ -389,6 +389,31 @@ def test_an_import_runs_without_the_statement_timeout_and_gives_it_back(
 
 
 @pytest.mark.no_transaction  # the import's own transactions, as the command runs them
+def test_an_import_analyses_the_tables_it_fills_as_they_double(fresh_database, tmp_path):
+    """PostgreSQL: the tables get statistics each time the imported articles double, so the
+    plans cached on the import's connection (its triggers', its prepared statements') are made
+    again for tables that are no longer empty: without, an import kept its plans for empty
+    tables, and each batch took longer than the last (10,000 articles: 191 s against 58)."""
+    app, _url, source = _app_with_a_file(fresh_database, tmp_path, "postgresql")
+    result = app.test_cli_runner().invoke(
+        args=["import", source, "--jobs", "1", "--batch-size", "4"]
+    )
+    assert result.exit_code == 0, result.output
+    engine = db.engine(app)
+    with engine.connect() as connection:
+        estimated = dict(
+            connection.exec_driver_sql(
+                "SELECT relname, reltuples FROM pg_class WHERE relname IN "
+                "('articles', 'article_tags', 'article_authors')"
+            ).all()
+        )
+        assert connection.exec_driver_sql("SELECT count(*) FROM articles").scalar() == 30
+    engine.dispose()
+    # Analysed after 4, 8 and 16 articles of 30, the last time with 16 (two tags, an author)
+    assert estimated == {"articles": 16, "article_tags": 32, "article_authors": 16}
+
+
+@pytest.mark.no_transaction  # the import's own transactions, as the command runs them
 def test_an_import_empties_the_log_and_leaves_its_connection_as_it_was(
     fresh_database, tmp_path, monkeypatch
 ):
