@@ -199,15 +199,19 @@ def test_the_ranking_vector_is_filled_for_the_articles_there_through_0016_and_ba
         engine.dispose()
 
 
-def test_the_public_order_index_keeps_its_statistics_through_0018_and_back(fresh_database):
-    """SQLite: 0018 rebuilds `ix_articles_public_order` with the language; the statistics
-    migration 0007 seeded for it (which steer the planner to it) come along, with one more
-    column, and go back with it."""
-    url = fresh_database.url("migrations_0018")
+@pytest.mark.parametrize(("revision", "column"), [("0018", "language"), ("0019", "updated_at")])
+def test_the_public_order_index_keeps_its_statistics_through_its_rebuilds(
+    fresh_database, revision, column
+):
+    """SQLite: 0018 rebuilds `ix_articles_public_order` with the language, 0019 with the last
+    update; the statistics migration 0007 seeded for it (which steer the planner to it) come
+    along, with one more column, and go back with it."""
+    url = fresh_database.url(f"migrations_{revision}")
     if not url.startswith("sqlite"):
         pytest.skip("SQLite's statistics")
     app = create_app({"DATABASE_URL": url})
     engine = db.engine(app)
+    previous = f"{int(revision) - 1:04d}"
 
     def statistics() -> str | None:
         with engine.connect() as connection:
@@ -220,13 +224,13 @@ def test_the_public_order_index_keeps_its_statistics_through_0018_and_back(fresh
         return next(i["column_names"] for i in indexes if i["name"] == "ix_articles_public_order")
 
     with app.app_context():
-        command.upgrade(alembic_config(app), "0017")
+        command.upgrade(alembic_config(app), previous)
         before = statistics()
         assert before  # seeded by 0007
-        command.upgrade(alembic_config(app), "0018")
-        assert columns()[-1] == "language"
+        command.upgrade(alembic_config(app), revision)
+        assert columns()[-1] == column
         assert statistics() == f"{before} 1"
-        command.downgrade(alembic_config(app), "0017")
-        assert "language" not in columns()
+        command.downgrade(alembic_config(app), previous)
+        assert column not in columns()
         assert statistics() == before
     engine.dispose()

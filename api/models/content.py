@@ -101,10 +101,19 @@ class Article(TimestampMixin, Base):
     __tablename__ = "articles"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'scheduled', 'published', 'archived')", name="status"),
-        # Publication order with what the visibility rule reads, and the language: public
-        # lists, in one language or all, their counts, keyset pages and tag filters are read
-        # from it alone (migrations 0007 and 0018)
-        Index("ix_articles_public_order", "published_at", "id", "status", "deleted_at", "language"),
+        # Publication order with what the visibility rule reads, the language and the last
+        # update: public lists, in one language or all, changed since a time or not, their
+        # counts, keyset pages and tag filters are read from it alone (migrations 0007, 0018
+        # and 0019)
+        Index(
+            "ix_articles_public_order",
+            "published_at",
+            "id",
+            "status",
+            "deleted_at",
+            "language",
+            "updated_at",
+        ),
         # By id with the same: articles of a tag or an author are counted and ranked from it
         Index("ix_articles_id_public", "id", "published_at", "status", "deleted_at"),
         Index("ix_articles_status_published_at", "status", "published_at"),

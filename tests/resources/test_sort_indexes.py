@@ -62,6 +62,25 @@ def test_the_changes_since_a_time_are_read_from_the_update_index(session):
     assert "SCAN articles\n" not in plan + "\n", plan
 
 
+@pytest.mark.parametrize("since", ["2024-01-01", "2099-01-01"], ids=["some", "none"])
+def test_the_changes_since_a_time_in_publication_order_are_checked_from_its_index(session, since):
+    """`?updated_since=` newest first: the publication order's index holds the last update
+    (migration 0019), so the walk for a page, and the count, check it there rather than in
+    each public article's row (2.2 s on SQLite and 227 ms on PostgreSQL at 100,000 articles
+    when none had changed)."""
+    time = datetime.fromisoformat(since).replace(tzinfo=UTC)
+    listing = queries.list_articles(updated_since=time)
+    plan = _plan(session, listing.limit(20))
+    assert "ix_articles_public_order" in plan, plan
+    if on_postgresql():
+        condition = next(line for line in plan.splitlines() if "updated_at >=" in line)
+        assert "Index Cond" in condition, plan  # not a Filter on the rows read
+    else:
+        count = select(func.count()).select_from(listing.order_by(None).subquery())
+        assert "COVERING INDEX ix_articles_public_order" in _plan(session, count)
+        assert "TEMP B-TREE" not in plan, plan
+
+
 def _hidden_and_shown(session, make_article) -> None:
     """Articles of every state, with titles and times out of order: the public ones show."""
     now = datetime.now(UTC)

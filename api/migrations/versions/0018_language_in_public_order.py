@@ -19,7 +19,7 @@ Create Date: 2026-11-27 23:55:00
 
 from collections.abc import Sequence
 
-from alembic import op
+from api.migrations import public_order
 
 # revision identifiers, used by Alembic.
 revision: str = "0018"
@@ -27,43 +27,14 @@ down_revision: str | Sequence[str] | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-INDEX = "ix_articles_public_order"
 COLUMNS = ["published_at", "id", "status", "deleted_at"]
 
 
-def _statistics() -> str | None:
-    """The index's row of `sqlite_stat1` (SQLite only, once analysed or seeded)."""
-    connection = op.get_bind()
-    if connection.dialect.name != "sqlite":
-        return None
-    known = connection.exec_driver_sql(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
-    ).scalar()
-    if not known:
-        return None
-    return connection.exec_driver_sql(
-        "SELECT stat FROM sqlite_stat1 WHERE tbl = 'articles' AND idx = ?", (INDEX,)
-    ).scalar()
-
-
-def _replace(columns: list[str], stat: str | None) -> None:
-    # Plain index statements: a batch operation could rebuild `articles` on SQLite, taking
-    # the full-text triggers of migration 0003 with it
-    op.drop_index(INDEX, table_name="articles")
-    op.create_index(INDEX, "articles", columns, unique=False)
-    if stat is not None:
-        op.get_bind().exec_driver_sql(
-            "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('articles', ?, ?)", (INDEX, stat)
-        )
-
-
 def upgrade() -> None:
-    stat = _statistics()
-    # One more entry: the rows per value of the leading columns, language included (1: the
-    # id is among them)
-    _replace([*COLUMNS, "language"], None if stat is None else f"{stat} 1")
+    stat = public_order.with_one_more_column(public_order.statistics())
+    public_order.rebuild([*COLUMNS, "language"], stat)
 
 
 def downgrade() -> None:
-    stat = _statistics()
-    _replace(COLUMNS, None if stat is None else stat.rsplit(" ", 1)[0])
+    stat = public_order.with_one_column_less(public_order.statistics())
+    public_order.rebuild(COLUMNS, stat)
