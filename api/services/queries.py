@@ -1014,19 +1014,31 @@ def sitemap_articles(start: tuple[datetime, uuid.UUID], page_size: int) -> Selec
 
 def sitemap_pages_of(model, limit: int) -> Select:
     """(slug, updated_at, articles_updated_at, articles_published_at) of the tags or authors
-    carrying public articles, by slug, with the newest times of those articles."""
+    carrying public articles, by slug, with the publication and last update of their newest
+    public article. Each is read from its links' index in public order (migration 0012): its
+    newest entry, whatever the number of its articles. The maxima over every article of each
+    joined its links to the articles: 2.0 s for the tags and 1.6 s for the authors at 100,000
+    articles on SQLite, which read each article's row for its times."""
     link, _model, link_column = _link_of(model)
+    listed = (link_column == model.id, link.listed_at <= now_when_run())
+    published_at = select(func.max(link.listed_at)).where(*listed).scalar_subquery()
+    newest = (
+        select(link.article_id)
+        .where(*listed)
+        .order_by(link.listed_at.desc(), link.article_id.desc())
+        .limit(1)
+        .correlate(model)  # each tag's (author's), from within the statement reading it
+        .scalar_subquery()
+    )
+    updated_at = select(Article.updated_at).where(Article.id == newest).scalar_subquery()
     return (
         select(
             model.slug,
             model.updated_at,
-            func.max(Article.updated_at).label("articles_updated_at"),
-            func.max(Article.published_at).label("articles_published_at"),
+            updated_at.label("articles_updated_at"),
+            published_at.label("articles_published_at"),
         )
-        .join(link, link_column == model.id)
-        .join(Article, Article.id == link.article_id)
-        .where(article_is_public())
-        .group_by(model.id, model.slug, model.updated_at)
+        .where(published_at.is_not(None))
         .order_by(model.slug)
         .limit(limit)
     )

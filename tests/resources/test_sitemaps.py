@@ -187,6 +187,33 @@ def test_tags_carrying_public_articles_are_listed_with_their_last_change(
     assert unused.slug and hidden_only.slug
 
 
+@pytest.mark.parametrize("kind", ["tags", "authors"])
+def test_each_tag_or_author_is_dated_by_its_own_newest_article(
+    client, session, make_tag, make_author, make_article, kind
+):
+    """A page changes with its newest public article, published or edited since: each tag's
+    (author's) own, not another's; an older article of its own, a draft, or its profile
+    before them do not date it."""
+    make = make_tag if kind == "tags" else make_author
+    first, second = make(), make()
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    for resource, published, edited in (
+        (first, datetime(2024, 6, 1, tzinfo=UTC), datetime(2024, 6, 3, tzinfo=UTC)),
+        (second, datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 5, 2, tzinfo=UTC)),
+    ):
+        byline = {kind: [resource.slug]}
+        at(datetime(2025, 1, 1, tzinfo=UTC), make_article(published_at=old, **byline), session)
+        at(edited, make_article(published_at=published, **byline), session)
+        make_article(status="draft", **byline)
+        resource.updated_at = old
+    session.commit()
+    dated = dict(urls(client.get(f"/sitemaps/{kind}.xml")))
+    assert dated == {
+        f"https://www.example.org/{kind}/{first.slug}": "2024-06-03T00:00:00Z",
+        f"https://www.example.org/{kind}/{second.slug}": "2024-05-02T00:00:00Z",
+    }
+
+
 def test_authors_signing_public_articles_are_listed(client, session, make_author, make_article):
     signing, idle = make_author(name="Élise Durand"), make_author()
     make_article(authors=[signing.slug])
