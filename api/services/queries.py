@@ -376,6 +376,12 @@ def page_keys_first(
         # Its keys from its index, then the page's rows: a page deep in title order read
         # every row before it (310 ms at page 200 of 10,000 articles, 2.8 ms keys first)
         return _public_rows_in_order(tuple(filters["sort"]), load_options)
+    if dialect == "postgresql" and principal is None and _in_language_only(**filters):
+        # Its keys from the publication order's index, which holds the language: an index
+        # scan reads each row before its filter, every public one when none is in that
+        # language (328 ms for `?lang=en` at 100,000 French articles); an index-only scan
+        # of the keys does not
+        return _public_rows_in_order((), load_options)
     if filters.get("q") is not None or all(filters.get(name) is None for name in _LINKS):
         return None
     if _in_link_order(**filters) is not None:
@@ -386,6 +392,15 @@ def page_keys_first(
     return KeysFirst(
         Article.id, list_articles(principal, bylines=False, **rule).options(*load_options)
     )
+
+
+def _in_language_only(*, lang=None, sort=None, status=None, deleted=False, **filters) -> bool:
+    """Whether a listing is the public one in a language, newest first, narrowed by nothing
+    else the publication order's index does not hold (its update time it does)."""
+    if lang is None or status or deleted or sort not in (None, NEWEST_FIRST):
+        return False
+    others = [name for name in _NARROWING if filters.get(name) is not None]
+    return filters.get("seek") is None and others in ([], ["updated_since"])
 
 
 @lru_cache(maxsize=64)
