@@ -6,7 +6,7 @@ from alembic import op
 INDEX = "ix_articles_public_order"
 
 
-def statistics() -> str | None:
+def _statistics() -> str | None:
     """The index's row of `sqlite_stat1` (SQLite only, once analysed or seeded)."""
     connection = op.get_bind()
     if connection.dialect.name != "sqlite":
@@ -21,7 +21,21 @@ def statistics() -> str | None:
     ).scalar()
 
 
-def rebuild(columns: list[str], stat: str | None) -> None:
+def add_last_column(columns: list[str], column: str) -> None:
+    """The index on `columns`, rebuilt ending with `column`. Its SQLite statistics get one more
+    entry: 1 row per value of the leading columns (the id is among them)."""
+    stat = _statistics()
+    _rebuild([*columns, column], None if stat is None else f"{stat} 1")
+
+
+def drop_last_column(columns: list[str]) -> None:
+    """The index, ending with one more column than `columns`, rebuilt on `columns` (its
+    statistics' last entry dropped)."""
+    stat = _statistics()
+    _rebuild(columns, None if stat is None else stat.rsplit(" ", 1)[0])
+
+
+def _rebuild(columns: list[str], stat: str | None) -> None:
     """The index on `columns`, with `stat` as its SQLite statistics when given."""
     # Plain index statements: a batch operation could rebuild `articles` on SQLite, taking
     # the full-text triggers of migration 0003 with it
@@ -31,13 +45,3 @@ def rebuild(columns: list[str], stat: str | None) -> None:
         op.get_bind().exec_driver_sql(
             "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('articles', ?, ?)", (INDEX, stat)
         )
-
-
-def with_one_more_column(stat: str | None) -> str | None:
-    """Statistics for one more trailing column: 1 row per value of the leading columns (the
-    id is among them)."""
-    return None if stat is None else f"{stat} 1"
-
-
-def with_one_column_less(stat: str | None) -> str | None:
-    return None if stat is None else stat.rsplit(" ", 1)[0]

@@ -31,10 +31,8 @@ COLUMNS = ["published_at", "id", "status", "deleted_at"]
 
 
 def upgrade() -> None:
-    stat = public_order.with_one_more_column(public_order.statistics())
-    public_order.rebuild([*COLUMNS, "language"], stat)
+    public_order.add_last_column(COLUMNS, "language")
 
 
 def downgrade() -> None:
-    stat = public_order.with_one_column_less(public_order.statistics())
-    public_order.rebuild(COLUMNS, stat)
+    public_order.drop_last_column(COLUMNS)
