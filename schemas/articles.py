@@ -370,8 +370,9 @@ class ArticleQueryArgsSchema(PaginationArgsSchema, ArticleReadArgsSchema):
             "a title match ranking above a subtitle or excerpt match, above a body match. "
             "Each result carries a `snippet`. On PostgreSQL words are stemmed (`sommets` "
             'finds `sommet`) and the web search syntax applies (`"exact phrase"`, `or`, '
-            "`-excluded`); on SQLite each word also matches as a prefix. Other filters apply "
-            "too. Example: `sommet seoul`.",
+            "`-excluded`); on SQLite each word of three letters or more also matches as a "
+            "prefix (`séo` finds `Séoul`), a shorter one whole words only. Other filters "
+            "apply too. Example: `sommet seoul`.",
         },
     )
     sort = SortField(
