@@ -226,13 +226,16 @@ def test_a_public_search_counts_and_ranks_without_reading_the_articles(session):
         assert not re.search(r"\barticles\b", plan), plan  # articles_fts* only
 
 
-def test_snippets_read_their_pages_rows_not_every_match(session):
-    """The page's articles by id, then their index entries by rowid: reading the matches
-    first would read every match's row to keep twenty."""
+def test_snippets_read_the_matches_once_and_only_their_pages_rows(session):
+    """The page's articles by id, whose rowids the matches are checked against as FTS5 hands
+    them out: handed the rowids, FTS5 runs the search again for each (a page of `int` took
+    681 ms at 100,000 articles, 47 ms this way); only the page's rows are read."""
     params = {
         **queries.search_params("sqlite", "sommet"),
         queries._SNIPPET_IDS: [uuid.uuid4(), uuid.uuid4()],
     }
     plan = _plan(session, queries._SNIPPETS_SQLITE, params)
     assert "ix_articles_id_public (id=?)" in plan, plan
-    assert re.search(r"articles_fts VIRTUAL TABLE INDEX \d+:=M", plan), plan  # by rowid
+    assert re.search(r"SCAN articles_fts VIRTUAL TABLE INDEX \d+:M", plan), plan  # no rowid
+    assert "SEARCH articles USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+    assert "SCAN articles\n" not in f"{plan}\n", plan
