@@ -13,6 +13,7 @@ from webargs.fields import DelimitedList
 
 from api.config import DEFAULTS
 from api.services import links, sharing
+from api.services.queries import SEARCH_WINDOW
 from schemas.common import (
     PageLinksSchema,
     PageMetaSchema,
@@ -372,14 +373,18 @@ class ArticleQueryArgsSchema(PaginationArgsSchema, ArticleReadArgsSchema):
             'finds `sommet`) and the web search syntax applies (`"exact phrase"`, `or`, '
             "`-excluded`); on SQLite each word of three letters or more also matches as a "
             "prefix (`séo` finds `Séoul`), a shorter one whole words only. Other filters "
-            "apply too. Example: `sommet seoul`.",
+            "apply too. By relevance, a search ranks and lists its "
+            f"{SEARCH_WINDOW:,} newest matches (`meta.total` counts them): find older ones "
+            "with `published_before`, or walk "
+            "every match newest first with a `cursor`. Example: `sommet seoul`.",
         },
     )
     sort = SortField(
         ARTICLE_SORT_KEYS,
         metadata={
             "description": "Comma-separated keys, `-` for descending. Default `-published_at`; "
-            "with `q`, the most relevant first, then `-published_at`."
+            f"with `q`, the most relevant of its {SEARCH_WINDOW:,} newest matches first, then "
+            "`-published_at`."
         },
     )
 

@@ -252,15 +252,41 @@ def list_articles(
         stmt = stmt.where(Article.updated_at >= updated_since)
     if q is not None:
         stmt, most_relevant_first = _SEARCHES[dialect](stmt, q)
+        if not sort:
+            stmt = _newest_matches_only(stmt, dialect).order_by(*most_relevant_first)
         # The snippets of the page only, once it is loaded (see `_fill_snippets`)
         stmt = stmt.execution_options(**{_SNIPPETS_OF: (dialect, q)})
-        if not sort:
-            stmt = stmt.order_by(*most_relevant_first)
     if in_link_order is not None:
         stmt = _public_in_link_order(stmt, in_link_order, tag if in_link_order == "tag" else author)
     else:
         stmt = _order(stmt, sort or NEWEST_FIRST, ARTICLE_SORT_COLUMNS, Article.id.desc())
     return with_bylines(stmt) if bylines else stmt
+
+
+# A search by relevance ranks its newest matches, at most this many, newest by publication
+# (`search_params` binds it where statements are built once). Ranking reads each match: a
+# search for the portal's own subject (94 % of 100,000 articles) took 2.3 s on PostgreSQL;
+# an older match is found by narrowing the dates, or walked with a cursor, newest first
+SEARCH_WINDOW = 1_000
+_WINDOW = bindparam("newsdesk_search_window", value=SEARCH_WINDOW, type_=Integer)
+
+
+def _newest_matches_only(stmt: Select, dialect: str) -> Select:
+    """`stmt`, a search, narrowed to its `SEARCH_WINDOW` newest matches (the never published
+    first, as PostgreSQL's index of the publication order hands them out backwards), ties to
+    the last written (`_search_sqlite`) or the greatest id (`list_articles`)."""
+    last = _ROWID if dialect == "sqlite" else Article.id
+    newest = (
+        stmt.with_only_columns(Article.id)
+        .order_by(Article.published_at.desc().nulls_first(), last.desc())
+        .limit(_WINDOW)
+        .correlate(None)
+    )
+    if dialect == "sqlite":
+        return stmt.where(Article.id.in_(newest))  # bm25 ranks in the MATCH's statement
+    # By id alone: PostgreSQL would otherwise read every match again for the filters
+    options = stmt.get_execution_options()
+    return select(Article).where(Article.id.in_(newest)).execution_options(**options)
 
 
 def _in_sort_order(
@@ -571,16 +597,19 @@ _MATCH = _Match(
 )
 
 
-def search_params(dialect: str, q: str | None) -> dict[str, str]:
+def search_params(dialect: str, q: str | None) -> dict[str, str | int]:
     """The values a public search's statements built once run with: its text on PostgreSQL
-    (`BOUND_TEXT`), its FTS5 queries on SQLite (`_MATCH`). Other listings' statements hold
-    their search's text and ignore them."""
+    (`BOUND_TEXT`), its FTS5 queries on SQLite (`_MATCH`), and on both how many of its newest
+    matches it ranks (`SEARCH_WINDOW`). Other listings' statements hold their search's text
+    and ignore them."""
     if q is None:
         return {}
     if dialect == "postgresql":
-        return {_SEARCH_TEXT.key: q}
+        return {_SEARCH_TEXT.key: q, _WINDOW.key: SEARCH_WINDOW}
     values = _match_values(fts5_query(q))
-    return {bind.key: value for bind, value in zip(_MATCH, values, strict=True)}
+    return {bind.key: value for bind, value in zip(_MATCH, values, strict=True)} | {
+        _WINDOW.key: SEARCH_WINDOW
+    }
 
 
 def _most_relevant_first_sqlite(rowid: ColumnElement, match: _Match) -> tuple[ColumnElement, ...]:
@@ -629,12 +658,26 @@ def _search_keys_sqlite() -> Select:
     return (
         select(listed.c.id)
         .select_from(_articles_fts.join(listed, listed.c.id == _FTS_ROWID))
-        .where(_FTS.bool_op("MATCH")(_MATCH.all), listed.c.listed_at <= now_when_run())
+        .where(_FTS.bool_op("MATCH")(_MATCH.all), listed.c.id.in_(_newest_public_matches()))
         .order_by(
             *_most_relevant_first_sqlite(_FTS_ROWID, _MATCH),
             listed.c.listed_at.desc(),
             listed.c.id.desc(),
         )
+    )
+
+
+def _newest_public_matches() -> Select:
+    """The rowids of the `SEARCH_WINDOW` newest public articles matching `_MATCH`, as
+    `_newest_matches_only` has them."""
+    listed = _fts_listed.alias("newest")
+    return (
+        select(listed.c.id)
+        .select_from(_articles_fts.join(listed, listed.c.id == _FTS_ROWID))
+        .where(_FTS.bool_op("MATCH")(_MATCH.all), listed.c.listed_at <= now_when_run())
+        .order_by(listed.c.listed_at.desc(), listed.c.id.desc())
+        .limit(_WINDOW)
+        .correlate(None)
     )
 
 

@@ -123,6 +123,44 @@ def test_equal_matches_rank_newest_first(client, make_article):
     assert _titles(client, "sommet") == ["Le sommet, jour 2", "Le sommet, jour 1"]
 
 
+@pytest.mark.parametrize("narrowing", [{}, {"lang": "fr"}, {"per_page": 2, "page": 2}])
+def test_a_search_ranks_its_newest_matches_only(
+    client, make_article, make_key, monkeypatch, narrowing
+):
+    """Ranking reads every match it ranks: a search ranks its `SEARCH_WINDOW` newest ones
+    (the reader's, the narrowed and the key holder's listings alike); an older one is found by
+    narrowing the dates, or walked with a cursor."""
+    monkeypatch.setattr(queries, "SEARCH_WINDOW", 3)
+    body = "Le nucléaire, encore le nucléaire. " * 5
+    make_article(title="Le nucléaire", published_at=datetime(2024, 1, 1, tzinfo=UTC))
+    for day in (2, 3, 4):
+        make_article(
+            title=f"Dépêche du {day} mai",
+            subtitle="Sur le nucléaire" if day == 2 else "Une dépêche",
+            body=body,
+            excerpt="Un résumé.",
+            published_at=datetime(2024, 5, day, tzinfo=UTC),
+        )
+    newest_ranked = ["Dépêche du 2 mai", "Dépêche du 4 mai", "Dépêche du 3 mai"]
+    expected = newest_ranked[2:] if narrowing.get("page") == 2 else newest_ranked
+    for headers in ({}, make_key("editor")):
+        response = client.get(
+            "/v1/articles", query_string={"q": "nucleaire", **narrowing}, headers=headers
+        )
+        listed = response.get_json()
+        assert [item["title"] for item in listed["data"]] == expected, listed
+        assert listed["meta"]["total"] == 3
+    older = {"published_before": "2024-02-01T00:00:00Z"}
+    assert _titles(client, "nucleaire", **older) == ["Le nucléaire"]
+    walked = _search(client, "nucleaire", cursor="start", per_page=10)
+    assert [item["title"] for item in walked["data"]] == [
+        "Dépêche du 4 mai",
+        "Dépêche du 3 mai",
+        "Dépêche du 2 mai",
+        "Le nucléaire",
+    ]
+
+
 def test_an_explicit_sort_replaces_relevance(client, make_article):
     make_article(title="B: dans le corps", body="Le nucléaire. " * 10)
     make_article(title="A: le nucléaire")
