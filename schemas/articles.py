@@ -375,8 +375,8 @@ class ArticleQueryArgsSchema(PaginationArgsSchema, ArticleReadArgsSchema):
             "prefix (`séo` finds `Séoul`), a shorter one whole words only. Other filters "
             "apply too. By relevance, a search ranks and lists its "
             f"{SEARCH_WINDOW:,} newest matches (`meta.total` counts them): find older ones "
-            "with `published_before`, or walk "
-            "every match newest first with a `cursor`. Example: `sommet seoul`.",
+            "with `published_before`, or walk every match newest first with a `cursor`. "
+            "Example: `sommet seoul`.",
         },
     )
     sort = SortField(
