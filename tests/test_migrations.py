@@ -234,3 +234,56 @@ def test_the_public_order_index_keeps_its_statistics_through_its_rebuilds(
         assert column not in columns()
         assert statistics() == before
     engine.dispose()
+
+
+def test_the_sort_indexes_take_the_filters_they_hold_and_keep_their_statistics(fresh_database):
+    """0020: each other order's index (`ix_articles_sort_<column>`) ends with the language and
+    the last update (its own column once); an analysed database keeps each one's statistics,
+    an entry more per column, and gets them back as they were on the way down."""
+    url = fresh_database.url("migrations_0020")
+    app = create_app({"DATABASE_URL": url})
+    engine = db.engine(app)
+    sqlite = url.startswith("sqlite")
+    added = {"title": 2, "updated_at": 1, "created_at": 2}
+
+    def indexes() -> dict[str, list[str]]:
+        found = inspect(engine).get_indexes("articles")
+        return {
+            i["name"]: i["column_names"] for i in found if i["name"].startswith("ix_articles_sort_")
+        }
+
+    def statistics() -> dict[str, str]:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT idx, stat FROM sqlite_stat1 WHERE idx LIKE 'ix_articles_sort_%'")
+            )
+            return dict(rows.all())
+
+    with app.app_context():
+        command.upgrade(alembic_config(app), "0019")
+        before = indexes()
+        if sqlite:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("ANALYZE")
+                # The empty table's indexes get none: as ANALYZE writes them with rows
+                for name in added:
+                    connection.exec_driver_sql(
+                        "INSERT INTO sqlite_stat1 VALUES ('articles', ?, '100 1 1 1 1 1')",
+                        (f"ix_articles_sort_{name}",),
+                    )
+            stat_before = statistics()
+        command.upgrade(alembic_config(app), "0020")
+        after = indexes()
+        for name, count in added.items():
+            index = f"ix_articles_sort_{name}"
+            assert after[index][: len(before[index])] == before[index]
+            assert after[index][len(before[index]) :] == [
+                column for column in ("language", "updated_at") if column != name
+            ]
+            if sqlite:
+                assert statistics()[index] == stat_before[index] + " 1" * count
+        command.downgrade(alembic_config(app), "0019")
+        assert indexes() == before
+        if sqlite:
+            assert statistics() == stat_before
+    engine.dispose()

@@ -118,10 +118,19 @@ class Article(TimestampMixin, Base):
         Index("ix_articles_id_public", "id", "published_at", "status", "deleted_at"),
         Index("ix_articles_status_published_at", "status", "published_at"),
         # The other orders a list offers (`sort=title`, `updated_at`, `created_at`, either
-        # way), with the tie-breaking id and what the visibility rule reads: a page is read
-        # from its index in order, not sorted from every public article (migration 0017)
+        # way), with the tie-breaking id, what the visibility rule reads and what the filters
+        # held there read: a page is read from its index in order, not sorted from every
+        # public article (migrations 0017 and 0020)
         *(
-            Index(f"ix_articles_sort_{name}", name, "id", "published_at", "status", "deleted_at")
+            Index(
+                f"ix_articles_sort_{name}",
+                name,
+                "id",
+                "published_at",
+                "status",
+                "deleted_at",
+                *(column for column in ("language", "updated_at") if column != name),
+            )
             for name in INDEXED_SORTS
         ),
         # The articles whose summary is to be written again (migration 0013)

@@ -64,6 +64,7 @@ from api.models.content import INDEXED_SORTS
 from api.models.site import SITE_SETTINGS_ID
 from api.services.pagination import KeysFirst
 from api.services.visibility import (
+    Unindexed,
     article_is_due_later,
     article_is_public,
     article_is_public_in_order,
@@ -242,14 +243,21 @@ def list_articles(
         link, target, target_id = _LINKS[name]
         named = select(link.article_id).join(target).where(target.slug == _slug(name, slug))
         stmt = stmt.where(Article.id.in_(named))
+    # Read in its order's index, the filters it holds are checked there, in that order: on
+    # SQLite their terms choose no index of their own (the planner would sort what one finds)
+    held = _held_in_sort_order(sort) if in_sort_order else ()
+
+    def column(name: str, column: ColumnElement) -> ColumnElement:
+        return Unindexed(column) if name in held else column
+
     if lang is not None:
-        stmt = stmt.where(func.lower(Article.language) == lang.lower())
+        stmt = stmt.where(func.lower(column("lang", Article.language)) == lang.lower())
     if published_after is not None:
-        stmt = stmt.where(Article.published_at >= published_after)
+        stmt = stmt.where(column("published_after", Article.published_at) >= published_after)
     if published_before is not None:
-        stmt = stmt.where(Article.published_at < published_before)
+        stmt = stmt.where(column("published_before", Article.published_at) < published_before)
     if updated_since is not None:
-        stmt = stmt.where(Article.updated_at >= updated_since)
+        stmt = stmt.where(column("updated_since", Article.updated_at) >= updated_since)
     if q is not None:
         stmt, most_relevant_first = _SEARCHES[dialect](stmt, q)
         if not sort:
@@ -289,17 +297,28 @@ def _newest_matches_only(stmt: Select, dialect: str) -> Select:
     return select(Article).where(Article.id.in_(newest)).execution_options(**options)
 
 
-def _in_sort_order(
-    *, sort=None, deleted=False, updated_since=None, status=None, seek=None, **filters
-) -> bool:
+# The filters each order's index holds besides the visibility rule (migration 0020)
+_HELD_BY_SORT_INDEXES = ("lang", "published_after", "published_before", "updated_since")
+
+
+def _in_sort_order(*, sort=None, deleted=False, status=None, seek=None, **filters) -> bool:
     """Whether a public listing is read in the order of its sort's index: when nothing but
-    that order (and, sorted by update, the changes since a time) narrows it. The others are
-    served by their filters' indexes."""
+    what that index holds narrows it (the language, the publication and update times). The
+    others are served by their filters' indexes."""
     narrowed = status is not None or seek is not None
-    if not sort or deleted or narrowed or any(filters.get(name) is not None for name in _NARROWING):
+    if not sort or deleted or narrowed or sort[0][0] not in INDEXED_SORTS:
         return False
-    name = sort[0][0]
-    return name in INDEXED_SORTS and (updated_since is None or name == "updated_at")
+    others = (name for name in _NARROWING if name not in _HELD_BY_SORT_INDEXES)
+    return all(filters.get(name) is None for name in others)
+
+
+def _held_in_sort_order(sort) -> tuple[str, ...]:
+    """The filters a listing read in its sort's index checks there, rather than looking them
+    up in an index of their own: all it holds but the changes since a time in update order,
+    a range of that very index."""
+    if sort[0][0] == "updated_at":
+        return tuple(name for name in _HELD_BY_SORT_INDEXES if name != "updated_since")
+    return _HELD_BY_SORT_INDEXES
 
 
 # The filters matching articles through a link table, and the resources counted through it:
@@ -362,8 +381,9 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
     alone from its tag's (`TAG_ARTICLE_TOTAL`), an author's alone from its links
     (`AUTHOR_ARTICLE_TOTAL`), a search alone on SQLite from the full-text index
     (`_public_search_sqlite`), any other search by relevance up to its window
-    (`_searched_total`); any other is counted row by row (None). Decides as `list_articles`
-    does."""
+    (`_searched_total`), a list in another order narrowed by what that order's index holds
+    as the same list in publication order (`_counted`); any other is counted row by row
+    (None). Decides as `list_articles` does."""
     if filters.get("deleted") or filters.get("status"):
         return None
     narrowing = [name for name in _NARROWING if filters.get(name) is not None]
@@ -378,7 +398,18 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
     if filters.get("q") is not None and not filters.get("sort") and filters.get("seek") is None:
         newest_first = {**filters, "sort": NEWEST_FIRST}
         return _searched_total(public_listing(dialect=dialect, bylines=False, **newest_first))
+    if _in_sort_order(**filters) and set(narrowing) & set(_held_in_sort_order(filters["sort"])):
+        # Its page is read in its order's index, whose filters choose no index there; counted
+        # in publication order, whose index a time bound narrows
+        newest_first = {**filters, "sort": NEWEST_FIRST}
+        return _counted(public_listing(dialect=dialect, bylines=False, **newest_first))
     return None
+
+
+@lru_cache(maxsize=256)
+def _counted(listing: Select) -> Select:
+    """How many articles a public listing (built once) lists."""
+    return select(func.count()).select_from(listing.order_by(None).subquery())
 
 
 @lru_cache(maxsize=256)

@@ -32,7 +32,7 @@ def _public_rule(now, *, deleted: bool, column=lambda column: column) -> ColumnE
     )
 
 
-class _Unindexed(FunctionElement):
+class Unindexed(FunctionElement):
     """A column's value that SQLite's planner does not look up in an index: `+column` there
     (the way its documentation gives to steer it), the column itself on other databases
     (PostgreSQL has no unary plus for text). Its type is the column's."""
@@ -44,13 +44,13 @@ class _Unindexed(FunctionElement):
         self.type = column.type
 
 
-@compiles(_Unindexed)
-def _unindexed(element: _Unindexed, compiler, **kw) -> str:
+@compiles(Unindexed)
+def _unindexed(element: Unindexed, compiler, **kw) -> str:
     return compiler.process(element.clauses, **kw)
 
 
-@compiles(_Unindexed, "sqlite")
-def _unindexed_on_sqlite(element: _Unindexed, compiler, **kw) -> str:
+@compiles(Unindexed, "sqlite")
+def _unindexed_on_sqlite(element: Unindexed, compiler, **kw) -> str:
     return f"+{compiler.process(element.clauses, **kw)}"
 
 
@@ -65,7 +65,7 @@ def now_when_run() -> BindParameter:
 # than a primary-key read, and a read builds several statements
 _IS_PUBLIC_NOW = _public_rule(now_when_run(), deleted=False)
 _WAS_PUBLIC_NOW = _public_rule(now_when_run(), deleted=True)
-_IS_PUBLIC_NOW_IN_ORDER = _public_rule(now_when_run(), deleted=False, column=_Unindexed)
+_IS_PUBLIC_NOW_IN_ORDER = _public_rule(now_when_run(), deleted=False, column=Unindexed)
 
 
 def article_is_public(now: datetime | None = None) -> ColumnElement[bool]:
