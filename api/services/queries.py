@@ -312,6 +312,13 @@ def _in_sort_order(*, sort=None, deleted=False, status=None, seek=None, **filter
     return all(filters.get(name) is None for name in others)
 
 
+def _held_in_order(**filters) -> bool:
+    """Whether a listing read in its sort's index is narrowed by filters checked there."""
+    if not _in_sort_order(**filters):
+        return False
+    return any(filters.get(name) is not None for name in _held_in_sort_order(filters["sort"]))
+
+
 def _held_in_sort_order(sort) -> tuple[str, ...]:
     """The filters a listing read in its sort's index checks there, rather than looking them
     up in an index of their own: all it holds but the changes since a time in update order,
@@ -398,7 +405,7 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
     if filters.get("q") is not None and not filters.get("sort") and filters.get("seek") is None:
         newest_first = {**filters, "sort": NEWEST_FIRST}
         return _searched_total(public_listing(dialect=dialect, bylines=False, **newest_first))
-    if _in_sort_order(**filters) and set(narrowing) & set(_held_in_sort_order(filters["sort"])):
+    if _held_in_order(**filters):
         # Its page is read in its order's index, whose filters choose no index there; counted
         # in publication order, whose index a time bound narrows
         newest_first = {**filters, "sort": NEWEST_FIRST}
@@ -451,6 +458,10 @@ def page_keys_first(
         # language (328 ms for `?lang=en` at 100,000 French articles); an index-only scan
         # of the keys does not
         return _public_rows_in_order((), load_options)
+    if dialect == "postgresql" and principal is None and _held_in_order(**filters):
+        # Likewise from its order's index, which holds the filters (migration 0020): 273 ms
+        # for `?sort=title&lang=en` at 100,000 French articles
+        return _public_rows_in_order(tuple(filters["sort"]), load_options)
     if filters.get("q") is not None or all(filters.get(name) is None for name in _LINKS):
         return None
     if _in_link_order(**filters) is not None:

@@ -237,3 +237,23 @@ def test_a_sorted_list_narrowed_by_what_its_index_holds_lists_what_the_filter_ke
             break
         page += 1
     assert listed == expected
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL's index scans")
+@pytest.mark.parametrize("name", SORTS)
+def test_a_sorted_page_in_one_language_chooses_its_keys_from_its_index_alone(session, name):
+    """`?sort=title&lang=en`: as in publication order (above), PostgreSQL's index scan of the
+    order's index read each row before checking the language, every public row when none is
+    in that language (273 ms at 100,000 French articles); the page's keys come from an
+    index-only scan of the order's index, which holds the language (migration 0020)."""
+    filters = {"sort": [(name, False)], "lang": "en"}
+    keys_first = queries.page_keys_first(dialect="postgresql", **filters)
+    assert keys_first is not None
+    listing = queries.list_articles(dialect="postgresql", **filters)
+    key, rows, _keys = keys_first
+    lines = _plan(session, rows.where(key.in_(listing.with_only_columns(key).limit(20))))
+    lines = lines.splitlines()
+    plan = "\n".join(lines)
+    (checked,) = [n for n, line in enumerate(lines) if "lower((language)::text) = 'en'" in line]
+    scan = next(line for line in reversed(lines[:checked]) if " Scan " in line)
+    assert f"Index Only Scan using ix_articles_sort_{name}" in scan, plan
