@@ -102,7 +102,9 @@ class Articles(MethodView):
                 page,
                 per_page,
                 total=queries.listing_total(dialect, **args),
-                keys_first=queries.page_keys_first(principal, options, dialect, **args),
+                keys_first=queries.page_keys_first(
+                    principal, options, dialect, offset=(page - 1) * per_page, **args
+                ),
                 columns=columns,
                 built_once=built_once,
                 params=params,

@@ -257,3 +257,58 @@ def test_a_sorted_page_in_one_language_chooses_its_keys_from_its_index_alone(ses
     (checked,) = [n for n, line in enumerate(lines) if "lower((language)::text) = 'en'" in line]
     scan = next(line for line in reversed(lines[:checked]) if " Scan " in line)
     assert f"Index Only Scan using ix_articles_sort_{name}" in scan, plan
+
+
+@pytest.mark.parametrize("sort", ["", "title", "-updated_at", "created_at"])
+def test_deep_pages_list_what_the_rule_and_the_order_say(
+    client, session, make_article, monkeypatch, sort
+):
+    """A deep page of the public list in an index's order, read keys first on PostgreSQL
+    from `KEYS_FIRST_OFFSET` articles in (made small here), lists what the shallow ones
+    would: every page of each order, in order, under the visibility rule."""
+    monkeypatch.setattr(queries, "KEYS_FIRST_OFFSET", 2)
+    _hidden_and_shown(session, make_article)
+    name, desc = (sort.lstrip("-") or "published_at"), sort.startswith("-") or not sort
+    column = getattr(Article, name)
+    expected = [
+        str(article_id)
+        for article_id in session.scalars(
+            select(Article.id)
+            .where(article_is_public())
+            .order_by(column.desc() if desc else column.asc(), Article.id.desc())
+        )
+    ]
+    listed, page = [], 1
+    while True:
+        order = f"sort={sort}&" if sort else ""
+        body = client.get(f"/v1/articles?{order}per_page=2&page={page}&fields=id").get_json()
+        assert body["meta"]["total"] == len(expected)
+        listed += [item["id"] for item in body["data"]]
+        if not body["data"]:
+            break
+        page += 1
+    assert listed == expected
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL's index scans")
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [((), "ix_articles_public_order"), ((("title", True),), "ix_articles_sort_title")],
+    ids=["newest first", "by title"],
+)
+def test_a_deep_page_skips_its_first_articles_in_the_index_alone(session, sort, index):
+    """PostgreSQL read each article a deep page skips (an index scan reads its row), or
+    sorted the whole table: page 4,000 at 100,000 articles took 195-272 ms. From
+    `KEYS_FIRST_OFFSET` articles in, the page's keys come from an index-only scan of its
+    order's index (18-31 ms); before, the page is read as it is (its rows are few)."""
+    filters = {"sort": list(sort)} if sort else {}
+    offset = queries.KEYS_FIRST_OFFSET
+    assert queries.page_keys_first(dialect="postgresql", offset=offset - 1, **filters) is None
+    keys_first = queries.page_keys_first(dialect="postgresql", offset=offset, **filters)
+    assert keys_first is not None
+    listing = queries.list_articles(dialect="postgresql", **filters)
+    key, rows, _keys = keys_first
+    plan = _plan(
+        session, rows.where(key.in_(listing.with_only_columns(key).limit(20).offset(4000)))
+    )
+    assert f"Index Only Scan Backward using {index}" in plan, plan
