@@ -114,31 +114,36 @@ def _hidden_and_shown(session, make_article) -> None:
     session.commit()
 
 
+def _public_ids(session, name: str, desc: bool, *conditions) -> list[str]:
+    """The public articles' ids (narrowed by `conditions`) in the order of column `name`."""
+    column = getattr(Article, name)
+    order = column.desc() if desc else column.asc()
+    stmt = select(Article.id).where(article_is_public(), *conditions)
+    return [str(i) for i in session.scalars(stmt.order_by(order, Article.id.desc()))]
+
+
+def _every_page(client, query: str, per_page: int, total: int) -> list[str]:
+    """The ids listed by every page of `/v1/articles?{query}`, each page's total checked."""
+    listed, page = [], 1
+    while True:
+        args = "&".join(filter(None, (query, f"per_page={per_page}&page={page}&fields=id")))
+        body = client.get(f"/v1/articles?{args}").get_json()
+        assert body["meta"]["total"] == total, body
+        if not body["data"]:
+            return listed
+        listed += [item["id"] for item in body["data"]]
+        page += 1
+
+
 @pytest.mark.parametrize("desc", [False, True], ids=["ascending", "descending"])
 @pytest.mark.parametrize("name", SORTS)
 def test_a_sorted_list_pages_through_the_public_articles_in_order(
     client, session, make_article, name, desc
 ):
     _hidden_and_shown(session, make_article)
-    column = getattr(Article, name)
-    expected = [
-        str(article_id)
-        for article_id in session.scalars(
-            select(Article.id)
-            .where(article_is_public())
-            .order_by(column.desc() if desc else column.asc(), Article.id.desc())
-        )
-    ]
+    expected = _public_ids(session, name, desc)
     sort = f"-{name}" if desc else name
-    listed, page = [], 1
-    while True:
-        body = client.get(f"/v1/articles?sort={sort}&per_page=3&page={page}&fields=id").get_json()
-        assert body["meta"]["total"] == len(expected)
-        listed += [item["id"] for item in body["data"]]
-        if not body["data"]:
-            break
-        page += 1
-    assert listed == expected
+    assert _every_page(client, f"sort={sort}", 3, len(expected)) == expected
 
 
 @pytest.mark.parametrize("sort", SORTS)
@@ -208,35 +213,18 @@ def test_a_sorted_list_narrowed_by_what_its_index_holds_lists_what_the_filter_ke
     )
     english.updated_at = datetime(2023, 6, 1, tzinfo=UTC)  # before `updated_since`
     session.commit()
-    column = getattr(Article, name)
     narrowing = {
         "lang": Article.language == "en",
         "published_after": Article.published_at >= HELD["published_after"][1],
         "published_before": Article.published_at < HELD["published_before"][1],
         "updated_since": Article.updated_at >= HELD["updated_since"][1],
     }[held]
-    expected = [
-        str(article_id)
-        for article_id in session.scalars(
-            select(Article.id)
-            .where(article_is_public(), narrowing)
-            .order_by(column.desc() if desc else column.asc(), Article.id.desc())
-        )
-    ]
+    expected = _public_ids(session, name, desc, narrowing)
     assert 0 < len(expected) < 8  # the filter keeps some public articles, not all
     key, value = HELD[held]
     value = value if isinstance(value, str) else value.isoformat().replace("+00:00", "Z")
     sort = f"-{name}" if desc else name
-    listed, page = [], 1
-    while True:
-        url = f"/v1/articles?sort={sort}&{key}={value}&per_page=2&page={page}&fields=id"
-        body = client.get(url).get_json()
-        assert body["meta"]["total"] == len(expected), body
-        listed += [item["id"] for item in body["data"]]
-        if not body["data"]:
-            break
-        page += 1
-    assert listed == expected
+    assert _every_page(client, f"sort={sort}&{key}={value}", 2, len(expected)) == expected
 
 
 @pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL's index scans")
@@ -269,25 +257,9 @@ def test_deep_pages_list_what_the_rule_and_the_order_say(
     monkeypatch.setattr(queries, "KEYS_FIRST_OFFSET", 2)
     _hidden_and_shown(session, make_article)
     name, desc = (sort.lstrip("-") or "published_at"), sort.startswith("-") or not sort
-    column = getattr(Article, name)
-    expected = [
-        str(article_id)
-        for article_id in session.scalars(
-            select(Article.id)
-            .where(article_is_public())
-            .order_by(column.desc() if desc else column.asc(), Article.id.desc())
-        )
-    ]
-    listed, page = [], 1
-    while True:
-        order = f"sort={sort}&" if sort else ""
-        body = client.get(f"/v1/articles?{order}per_page=2&page={page}&fields=id").get_json()
-        assert body["meta"]["total"] == len(expected)
-        listed += [item["id"] for item in body["data"]]
-        if not body["data"]:
-            break
-        page += 1
-    assert listed == expected
+    expected = _public_ids(session, name, desc)
+    query = f"sort={sort}" if sort else ""
+    assert _every_page(client, query, 2, len(expected)) == expected
 
 
 @pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL's index scans")
