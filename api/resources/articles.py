@@ -222,7 +222,10 @@ class RelatedArticles(MethodView):
         readable_article(article_id=article_id, selected=("id",))
         stmt = queries.related_articles(article_id)
         stmt = stmt.options(*representations.article_load_options(selected))
-        page = paginate(db.session, stmt, args["page"], args["per_page"])
+        total, keys_first = queries.related_page(article_id, stmt)
+        page = paginate(
+            db.session, stmt, args["page"], args["per_page"], total=total, keys_first=keys_first
+        )
         return _dumped(page_response(page), selected)
 
 

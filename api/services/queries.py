@@ -1022,24 +1022,59 @@ def article_by_slug(slug: str, principal=None) -> Select:
 
 def related_articles(article_id: uuid.UUID) -> Select:
     """Public articles sharing a tag with the article: most shared tags first, then newest
-    (without bylines: the list embeds them from `BYLINES_OF`).
+    (without bylines: the list embeds them from `BYLINES_OF`). The article itself and
+    articles sharing no tag are left out.
 
-    The article itself and articles sharing no tag are left out; the ranking is one grouped
-    subquery, so the statement count does not grow with the page size.
-    """
+    Read keys first (`related_page`), this statement reads only the page's rows, each
+    ranked by its own links."""
     its_tags = select(ArticleTag.tag_id).where(ArticleTag.article_id == article_id)
     shared = (
-        select(ArticleTag.article_id, func.count().label("shared_tags"))
-        .where(ArticleTag.tag_id.in_(its_tags), ArticleTag.article_id != article_id)
+        select(func.count())
+        .select_from(ArticleTag)
+        .where(ArticleTag.article_id == Article.id, ArticleTag.tag_id.in_(its_tags))
+        .scalar_subquery()
+    )
+    return (
+        public_articles()
+        .where(Article.id != article_id, shared > 0)
+        .order_by(shared.desc(), Article.published_at.desc(), Article.id.desc())
+    )
+
+
+class RelatedPage(NamedTuple):
+    """How `paginate` reads a page of related articles: their count, and the page's keys
+    chosen first, from the links alone."""
+
+    total: Select
+    keys_first: KeysFirst
+
+
+def related_page(article_id: uuid.UUID, rows: Select) -> RelatedPage:
+    """The count and the page's keys of `related_articles(article_id)` (`rows`, with its load
+    options), from the article's tags' links alone: each public article's links hold its
+    place in the public order (`listed_at`, its publication time while listed), so the
+    articles sharing a tag are counted and ranked without reading each one (at 100,000
+    articles, about 4,300 of them for three tags)."""
+    its_tags = select(ArticleTag.tag_id).where(ArticleTag.article_id == article_id)
+    shared = (
+        select(
+            ArticleTag.article_id,
+            func.count().label("shared_tags"),
+            func.max(ArticleTag.listed_at).label("listed_at"),
+        )
+        .where(
+            ArticleTag.tag_id.in_(its_tags),
+            ArticleTag.article_id != article_id,
+            ArticleTag.listed_at <= now_when_run(),
+        )
         .group_by(ArticleTag.article_id)
         .subquery()
     )
-    stmt = (
-        public_articles()
-        .join(shared, shared.c.article_id == Article.id)
-        .order_by(shared.c.shared_tags.desc(), Article.published_at.desc(), Article.id.desc())
+    keys = select(shared.c.article_id).order_by(
+        shared.c.shared_tags.desc(), shared.c.listed_at.desc(), shared.c.article_id.desc()
     )
-    return stmt
+    total = select(func.count()).select_from(shared)
+    return RelatedPage(total, KeysFirst(Article.id, rows, keys))
 
 
 def any_article_by_id(article_id: uuid.UUID) -> Select:
