@@ -247,17 +247,18 @@ def list_articles(
     # SQLite their terms choose no index of their own (the planner would sort what one finds)
     held = _held_in_sort_order(sort) if in_sort_order else ()
 
-    def column(name: str, column: ColumnElement) -> ColumnElement:
+    def read(name: str, column: ColumnElement) -> ColumnElement:
+        """The column filter `name` reads: unindexed when the order's index holds it."""
         return Unindexed(column) if name in held else column
 
     if lang is not None:
-        stmt = stmt.where(func.lower(column("lang", Article.language)) == lang.lower())
+        stmt = stmt.where(func.lower(read("lang", Article.language)) == lang.lower())
     if published_after is not None:
-        stmt = stmt.where(column("published_after", Article.published_at) >= published_after)
+        stmt = stmt.where(read("published_after", Article.published_at) >= published_after)
     if published_before is not None:
-        stmt = stmt.where(column("published_before", Article.published_at) < published_before)
+        stmt = stmt.where(read("published_before", Article.published_at) < published_before)
     if updated_since is not None:
-        stmt = stmt.where(column("updated_since", Article.updated_at) >= updated_since)
+        stmt = stmt.where(read("updated_since", Article.updated_at) >= updated_since)
     if q is not None:
         stmt, most_relevant_first = _SEARCHES[dialect](stmt, q)
         if not sort:
@@ -1027,11 +1028,10 @@ def related_articles(article_id: uuid.UUID) -> Select:
 
     Read keys first (`related_page`), this statement reads only the page's rows, each
     ranked by its own links."""
-    its_tags = select(ArticleTag.tag_id).where(ArticleTag.article_id == article_id)
     shared = (
         select(func.count())
         .select_from(ArticleTag)
-        .where(ArticleTag.article_id == Article.id, ArticleTag.tag_id.in_(its_tags))
+        .where(ArticleTag.article_id == Article.id, ArticleTag.tag_id.in_(_tags_of(article_id)))
         .scalar_subquery()
     )
     return (
@@ -1039,6 +1039,10 @@ def related_articles(article_id: uuid.UUID) -> Select:
         .where(Article.id != article_id, shared > 0)
         .order_by(shared.desc(), Article.published_at.desc(), Article.id.desc())
     )
+
+
+def _tags_of(article_id: uuid.UUID) -> Select:
+    return select(ArticleTag.tag_id).where(ArticleTag.article_id == article_id)
 
 
 class RelatedPage(NamedTuple):
@@ -1055,7 +1059,6 @@ def related_page(article_id: uuid.UUID, rows: Select) -> RelatedPage:
     place in the public order (`listed_at`, its publication time while listed), so the
     articles sharing a tag are counted and ranked without reading each one (at 100,000
     articles, about 4,300 of them for three tags)."""
-    its_tags = select(ArticleTag.tag_id).where(ArticleTag.article_id == article_id)
     shared = (
         select(
             ArticleTag.article_id,
@@ -1063,7 +1066,7 @@ def related_page(article_id: uuid.UUID, rows: Select) -> RelatedPage:
             func.max(ArticleTag.listed_at).label("listed_at"),
         )
         .where(
-            ArticleTag.tag_id.in_(its_tags),
+            ArticleTag.tag_id.in_(_tags_of(article_id)),
             ArticleTag.article_id != article_id,
             ArticleTag.listed_at <= now_when_run(),
         )
