@@ -26,6 +26,8 @@ ARTICLE_STATUSES = ("draft", "scheduled", "published", "archived")
 # The orders a list offers besides publication, each read from an index of its own
 # (`ix_articles_sort_<column>`, migration 0017)
 INDEXED_SORTS = ("title", "updated_at", "created_at")
+# What the filters read, held by each of those indexes too (migration 0020)
+SORT_INDEX_FILTER_COLUMNS = ("language", "updated_at")
 
 
 class Tag(TimestampMixin, Base):
@@ -129,7 +131,7 @@ class Article(TimestampMixin, Base):
                 "published_at",
                 "status",
                 "deleted_at",
-                *(column for column in ("language", "updated_at") if column != name),
+                *(column for column in SORT_INDEX_FILTER_COLUMNS if column != name),
             )
             for name in INDEXED_SORTS
         ),

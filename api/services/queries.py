@@ -389,7 +389,7 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
     alone from its tag's (`TAG_ARTICLE_TOTAL`), an author's alone from its links
     (`AUTHOR_ARTICLE_TOTAL`), a search alone on SQLite from the full-text index
     (`_public_search_sqlite`), any other search by relevance up to its window
-    (`_searched_total`), a list in another order narrowed by what that order's index holds
+    (`_counted`), a list in another order narrowed by what that order's index holds
     as the same list in publication order (`_counted`); any other is counted row by row
     (None). Decides as `list_articles` does."""
     if filters.get("deleted") or filters.get("status"):
@@ -405,7 +405,7 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
         return _SEARCH_TOTAL_SQLITE
     if filters.get("q") is not None and not filters.get("sort") and filters.get("seek") is None:
         newest_first = {**filters, "sort": NEWEST_FIRST}
-        return _searched_total(public_listing(dialect=dialect, bylines=False, **newest_first))
+        return _counted(public_listing(dialect=dialect, bylines=False, **newest_first), window=True)
     if _held_in_order(**filters):
         # Its page is read in its order's index, whose filters choose no index there; counted
         # in publication order, whose index a time bound narrows
@@ -415,17 +415,15 @@ def listing_total(dialect: str = "sqlite", **filters) -> Select | None:
 
 
 @lru_cache(maxsize=256)
-def _counted(listing: Select) -> Select:
-    """How many articles a public listing (built once) lists."""
-    return select(func.count()).select_from(listing.order_by(None).subquery())
-
-
-@lru_cache(maxsize=256)
-def _searched_total(matches: Select) -> Select:
-    """How many of a search's `matches` (a public listing built once) it lists by relevance:
-    up to `SEARCH_WINDOW`, counted in no order, without finding which are the newest (on
-    PostgreSQL, 1.0 ms for 357 matches at 100,000 articles, 4.5 ms counting the window)."""
-    return select(func.count()).select_from(matches.order_by(None).limit(_WINDOW).subquery())
+def _counted(listing: Select, *, window: bool = False) -> Select:
+    """How many articles a public listing (built once) lists; with `window`, a search's
+    matches it lists by relevance: up to `SEARCH_WINDOW`, counted in no order, without
+    finding which are the newest (on PostgreSQL, 1.0 ms for 357 matches at 100,000
+    articles, 4.5 ms counting the window)."""
+    listing = listing.order_by(None)
+    return select(func.count()).select_from(
+        (listing.limit(_WINDOW) if window else listing).subquery()
+    )
 
 
 # From how many articles skipped a page of PostgreSQL's public list in an index's order is
@@ -459,22 +457,8 @@ def page_keys_first(
         # Its keys from its index, then the page's rows: a page deep in title order read
         # every row before it (310 ms at page 200 of 10,000 articles, 2.8 ms keys first)
         return _public_rows_in_order(tuple(filters["sort"]), load_options)
-    if dialect == "postgresql" and principal is None and _in_language_only(**filters):
-        # Its keys from the publication order's index, which holds the language: an index
-        # scan reads each row before its filter, every public one when none is in that
-        # language (328 ms for `?lang=en` at 100,000 French articles); an index-only scan
-        # of the keys does not
-        return _public_rows_in_order((), load_options)
-    if dialect == "postgresql" and principal is None and _held_in_order(**filters):
-        # Likewise from its order's index, which holds the filters (migration 0020): 273 ms
-        # for `?sort=title&lang=en` at 100,000 French articles
-        return _public_rows_in_order(tuple(filters["sort"]), load_options)
-    if dialect == "postgresql" and principal is None and offset >= KEYS_FIRST_OFFSET:
-        if _in_sort_order(**filters) or _unnarrowed_newest_first(**filters):
-            # A deep page's keys from an index-only scan of its order's index: an index scan
-            # reads each row it skips, and the planner sorted the whole table instead (page
-            # 4,000 at 100,000 articles: 195-272 ms, 18-31 ms keys first)
-            return _public_rows_in_order(tuple(filters.get("sort") or ()), load_options)
+    if dialect == "postgresql" and principal is None and _index_only_keys(offset, **filters):
+        return _public_rows_in_order(tuple(filters.get("sort") or ()), load_options)
     if filters.get("q") is not None or all(filters.get(name) is None for name in _LINKS):
         return None
     if _in_link_order(**filters) is not None:
@@ -487,20 +471,26 @@ def page_keys_first(
     )
 
 
-def _unnarrowed_newest_first(*, sort=None, status=None, deleted=False, seek=None, **filters):
-    """Whether a listing is the public one newest first, narrowed by nothing."""
+def _index_only_keys(offset: int, **filters) -> bool:
+    """Whether PostgreSQL chooses a public page's keys from an index-only scan of its order's
+    index, which holds its filters: its index scan reads each row before checking a filter,
+    and each row it skips. So for a language (every public row when none is in it: 328 ms
+    for `?lang=en` at 100,000 French articles, 273 ms sorted by title; the publication
+    order's index holds it since migration 0018, the others' since 0020), and for a deep
+    page from `KEYS_FIRST_OFFSET` articles in (page 4,000 at 100,000 articles: 195-272 ms,
+    18-31 ms keys first; before it, its few rows cost less than the join)."""
+    narrowed = _newest_first_narrowed_by(**filters)
+    if narrowed is not None:  # the publication order's index
+        in_language = "lang" in narrowed and set(narrowed) <= {"lang", "updated_since"}
+        return in_language or (not narrowed and offset >= KEYS_FIRST_OFFSET)
+    return _held_in_order(**filters) or (_in_sort_order(**filters) and offset >= KEYS_FIRST_OFFSET)
+
+
+def _newest_first_narrowed_by(*, sort=None, status=None, deleted=False, seek=None, **filters):
+    """The filters narrowing a public listing newest first (None for any other listing)."""
     if status or deleted or seek is not None or sort not in (None, NEWEST_FIRST):
-        return False
-    return all(filters.get(name) is None for name in _NARROWING)
-
-
-def _in_language_only(*, lang=None, sort=None, status=None, deleted=False, **filters) -> bool:
-    """Whether a listing is the public one in a language, newest first, narrowed by nothing
-    else the publication order's index does not hold (its update time it does)."""
-    if lang is None or status or deleted or sort not in (None, NEWEST_FIRST):
-        return False
-    others = [name for name in _NARROWING if filters.get(name) is not None]
-    return filters.get("seek") is None and others in ([], ["updated_since"])
+        return None
+    return [name for name in _NARROWING if filters.get(name) is not None]
 
 
 @lru_cache(maxsize=64)
